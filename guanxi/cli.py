@@ -1,0 +1,92 @@
+"""The `guanxi` command: one entry point for people who run Guanxi (wraps manage.py)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _django(settings: str = "config.settings.local") -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
+    import django
+
+    django.setup()
+
+
+def _call(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="guanxi", description="Guanxi CRM")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="migrate, load the demo data (first time only) and serve")
+    demo.add_argument("--customers", type=int, default=3000)
+    demo.add_argument("--no-serve", action="store_true", help="set up only, do not start the server")
+    demo.add_argument("--addr", default="127.0.0.1:8000")
+    serve = sub.add_parser("serve", help="serve the web app and API")
+    serve.add_argument("--addr", default="127.0.0.1:8000")
+    sub.add_parser("worker", help="run background jobs (Django Tasks database backend)")
+    sub.add_parser("scheduler", help="enqueue periodic jobs (purge, reminders) on their schedule")
+    admin = sub.add_parser("createadmin", help="create an administrator account")
+    admin.add_argument("--username", default="admin")
+    admin.add_argument("--password")
+    backup = sub.add_parser("backup", help="write a consistent backup of the database to a file")
+    backup.add_argument("path")
+    restore = sub.add_parser("restore", help="restore a backup made by `guanxi backup`")
+    restore.add_argument("path")
+    sub.add_parser("assets", help="copy front-end libraries from node_modules into static files")
+    sub.add_parser("compilemessages", help="compile the translations")
+    sub.add_parser("migrate", help="apply database migrations")
+    args = parser.parse_args(argv)
+
+    if args.command == "assets":
+        from guanxi.web.assets import copy_assets
+
+        copy_assets()
+        return
+    _django()
+    if args.command == "compilemessages":
+        _call("compilemessages", "--ignore", ".venv", "--ignore", "node_modules", "--verbosity", "0")
+    elif args.command == "migrate":
+        _call("migrate", "--verbosity", "1")
+    elif args.command == "demo":
+        _call("migrate", "--verbosity", "0")
+        from django.core.management import call_command
+
+        call_command("load_demo", customers=args.customers)
+        if not args.no_serve:
+            _serve(args.addr)
+    elif args.command == "serve":
+        _serve(args.addr)
+    elif args.command == "worker":
+        _call("db_worker")
+    elif args.command == "scheduler":
+        _call("scheduler")
+    elif args.command == "createadmin":
+        from django.core.management import call_command
+
+        call_command("createadmin", username=args.username, password=args.password)
+    elif args.command == "backup":
+        from django.core.management import call_command
+
+        call_command("backup", args.path)
+    elif args.command == "restore":
+        from django.core.management import call_command
+
+        call_command("restore", args.path)
+
+
+def _serve(addr: str) -> None:
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--noinput", "--verbosity", "0")
+    print(f"Guanxi is running at http://{addr}/  (Ctrl+C to stop)", flush=True)
+    call_command("runserver", addr, "--noreload", "--insecure")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,92 @@
+"""One filter definition per list, used by the web list, the API list and exports alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.text import digits_only
+
+from .models import Contact, Customer, Order
+
+CUSTOMER_SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "created": "created_at",
+    "-created": "-created_at",
+    "last_follow_up": "last_interaction_at",
+    "-last_follow_up": "-last_interaction_at",
+    "id": "id",
+    "-id": "-id",
+}
+
+
+def customer_search_q(text: str) -> Q:
+    """Name substring, pinyin or pinyin initials prefix, phone number or its last four digits."""
+    text = text.strip()
+    if not text:
+        return Q()
+    digits = digits_only(text)
+    if digits and len(digits) >= 4 and len(digits) >= len(text.replace(" ", "").replace("-", "").lstrip("+")):
+        if len(digits) == 4:
+            phone = Contact.objects.filter(customer=OuterRef("pk"), mobile_last4=digits, deleted_at__isnull=True)
+        else:
+            phone = Contact.objects.filter(customer=OuterRef("pk"), mobile__endswith=digits[-11:],
+                                           deleted_at__isnull=True)
+        return Exists(phone) | Q(name__contains=text)
+    q = Q(name__icontains=text) | Q(short_name__icontains=text)
+    key = text.lower().replace(" ", "")
+    if key.isascii() and key.isalnum():
+        # Keys are stored lower-case, so a plain (case-sensitive) contains is enough.
+        q |= Q(search_pinyin__contains=key) | Q(search_initials__contains=key)
+    if len(text) == 18:
+        q |= Q(credit_code=text.upper())
+    return q
+
+
+class CustomerFilter(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    kind = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types"))] + Customer.Kind.choices)
+    lifecycle = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses"))] + Customer.Lifecycle.choices
+    )
+    owner = forms.CharField(label=_("Owner"), required=False, help_text=_("A user id, 'me' or 'none' (public pool)."))
+    department = forms.IntegerField(label=_("Department"), required=False, min_value=1)
+    province = forms.CharField(label=_("Province"), required=False, max_length=20)
+    industry = forms.CharField(label=_("Industry"), required=False, max_length=50)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
+    has_orders = forms.NullBooleanField(label=_("Has orders"), required=False)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in CUSTOMER_SORTS])
+
+    def clean_owner(self) -> str:
+        value = self.cleaned_data["owner"].strip()
+        if value and value not in {"me", "none"} and not value.isdigit():
+            raise forms.ValidationError(_("Use a user id, 'me' or 'none'."))
+        return value
+
+    def apply(self, qs: QuerySet[Customer], user: Any) -> QuerySet[Customer]:
+        """Narrow `qs` (already limited to what the user sees). Call after is_valid()."""
+        data = self.cleaned_data
+        if data.get("q"):
+            qs = qs.filter(customer_search_q(data["q"]))
+        for field in ("kind", "lifecycle", "province", "industry"):
+            if data.get(field):
+                qs = qs.filter(**{field: data[field]})
+        owner = data.get("owner")
+        if owner == "me":
+            qs = qs.filter(owner_id=user.pk)
+        elif owner == "none":
+            qs = qs.filter(owner__isnull=True)
+        elif owner:
+            qs = qs.filter(owner_id=int(owner))
+        if data.get("department"):
+            qs = qs.filter(department_id=data["department"])
+        if data.get("tag"):
+            qs = qs.filter(tags__name=data["tag"])
+        if data.get("has_orders") is not None:
+            has = Exists(Order.objects.filter(customer=OuterRef("pk"), deleted_at__isnull=True))
+            qs = qs.filter(has if data["has_orders"] else ~has)
+        return qs.order_by(CUSTOMER_SORTS[data.get("sort") or "-id"], "-id")

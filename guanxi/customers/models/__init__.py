@@ -1,0 +1,16 @@
+from .activity import Interaction, Task
+from .custom_fields import CustomFieldDefinition
+from .customer import Contact, Customer, Tag
+from .orders import Order, OrderLine, Product
+
+__all__ = [
+    "Contact",
+    "CustomFieldDefinition",
+    "Customer",
+    "Interaction",
+    "Order",
+    "OrderLine",
+    "Product",
+    "Tag",
+    "Task",
+]

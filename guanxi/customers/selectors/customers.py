@@ -1,0 +1,115 @@
+"""Reads on customers and what hangs off them. Every read starts from `visible_to`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Model, QuerySet
+
+from guanxi.core.errors import NotFoundError, PermissionDeniedError
+from guanxi.governance import permissions
+
+from ..filters import CustomerFilter
+from ..models import Contact, Customer, Interaction, Order, Task
+from ..models.visibility import customer_write_q
+from ..services.records import recycle_cutoff
+
+
+def customer_list(*, user: Any, filters: CustomerFilter | None = None) -> QuerySet[Customer]:
+    qs = Customer.objects.visible_to(user).select_related("owner", "department")
+    if filters is not None:
+        qs = filters.apply(qs, user)
+    return qs
+
+
+def capped_count(qs: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """Count up to `cap`; returns (count, more). Lists show "10,000+" instead of counting a million rows."""
+    cap = cap or settings.GUANXI_LIST_COUNT_CAP
+    n = qs.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def _get(model_qs: QuerySet, editable_qs: QuerySet, pk: Any, for_change: bool) -> Any:
+    """Not visible -> NotFound (do not reveal it exists); visible but read-only -> PermissionDenied."""
+    try:
+        obj = model_qs.get(pk=pk)
+    except (model_qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError() from None
+    if for_change and not editable_qs.filter(pk=pk).exists():
+        raise PermissionDeniedError()
+    return obj
+
+
+def customer_get(*, user: Any, pk: Any, for_change: bool = False) -> Customer:
+    return _get(Customer.objects.visible_to(user).select_related("owner", "department", "created_by"),
+                Customer.objects.editable_by(user), pk, for_change)
+
+
+def contact_get(*, user: Any, pk: Any, for_change: bool = False) -> Contact:
+    return _get(Contact.objects.visible_to(user), Contact.objects.editable_by(user), pk, for_change)
+
+
+def interaction_get(*, user: Any, pk: Any, for_change: bool = False) -> Interaction:
+    return _get(Interaction.objects.visible_to(user), Interaction.objects.editable_by(user), pk, for_change)
+
+
+def order_get(*, user: Any, pk: Any, for_change: bool = False) -> Order:
+    return _get(Order.objects.visible_to(user).prefetch_related("lines__product"),
+                Order.objects.editable_by(user), pk, for_change)
+
+
+def task_get(*, user: Any, pk: Any, for_change: bool = False) -> Task:
+    return _get(Task.objects.visible_to(user), Task.objects.editable_by(user), pk, for_change)
+
+
+def can_change(user: Any, obj: Model) -> bool:
+    return type(obj).objects.editable_by(user).filter(pk=obj.pk).exists()  # type: ignore[attr-defined]
+
+
+def contacts_of(*, user: Any, customer: Customer) -> QuerySet[Contact]:
+    return Contact.objects.visible_to(user).filter(customer=customer)
+
+
+def orders_of(*, user: Any, customer: Customer) -> QuerySet[Order]:
+    return Order.objects.visible_to(user).filter(customer=customer)
+
+
+def order_list(*, user: Any) -> QuerySet[Order]:
+    return Order.objects.visible_to(user).select_related("customer")
+
+
+def interaction_list(*, user: Any) -> QuerySet[Interaction]:
+    return Interaction.objects.visible_to(user).select_related("customer", "contact", "staff")
+
+
+def contact_list(*, user: Any) -> QuerySet[Contact]:
+    return Contact.objects.visible_to(user).select_related("customer")
+
+
+RECYCLE_MODELS: dict[str, type[Model]] = {
+    "customer": Customer, "contact": Contact, "order": Order, "interaction": Interaction, "task": Task,
+}
+
+
+def recycle_bin(*, user: Any, entity: str = "customer") -> QuerySet:
+    """Deleted records the user may restore, newest first, within the restore window."""
+    if not permissions.can(user, permissions.RESTORE):
+        raise PermissionDeniedError()
+    model = RECYCLE_MODELS.get(entity)
+    if model is None:
+        raise NotFoundError()
+    if model is Customer:
+        qs = Customer.objects.filter(customer_write_q(user, deleted=True))
+    else:
+        qs = model._base_manager.filter(deleted_at__isnull=False).filter(  # type: ignore[attr-defined]
+            customer_write_q(user, "customer__")
+        )
+    return qs.filter(deleted_at__gte=recycle_cutoff()).select_related("deleted_by").order_by("-deleted_at")
+
+
+def recycle_get(*, user: Any, entity: str, pk: Any) -> Model:
+    try:
+        return recycle_bin(user=user, entity=entity).get(pk=pk)
+    except (ValueError, TypeError, RECYCLE_MODELS[entity].DoesNotExist):  # type: ignore[attr-defined]
+        raise NotFoundError() from None

@@ -1,0 +1,37 @@
+"""The recycle bin: restore within GUANXI_RECYCLE_DAYS, purge after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from guanxi.governance.models import AuditLog
+from guanxi.governance.services import audit_record
+
+from ..models import Contact, Customer, Interaction, Order, Task
+from .records import recycle_cutoff
+
+RECYCLABLE = [Interaction, Task, Order, Contact, Customer]  # children first
+
+
+def recycle_bin_purge(*, actor: Any = None, batch_size: int = 500) -> dict[str, int]:
+    """Delete for good what was deleted more than GUANXI_RECYCLE_DAYS ago. Safe to run again."""
+    cutoff = recycle_cutoff()
+    purged: dict[str, int] = {}
+    for model in RECYCLABLE:
+        count = 0
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    model._base_manager.select_for_update().filter(deleted_at__lt=cutoff).order_by("pk")[:batch_size]
+                )
+                if not batch:
+                    break
+                for row in batch:
+                    audit_record(actor=actor, action=AuditLog.Action.PURGE, instance=row,
+                                 customer_id=row.pk if model is Customer else getattr(row, "customer_id", None))
+                model._base_manager.filter(pk__in=[r.pk for r in batch]).delete()
+                count += len(batch)
+        purged[model._meta.model_name or ""] = count
+    return purged
