@@ -7,6 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("guanxi.web.urls")),
     path("customers/", include("guanxi.customers.urls")),
+    path("data/", include("guanxi.customers.urls_io")),
+    path("settings/", include("guanxi.governance.urls")),
+    path("", include("guanxi.web.urls")),
 ]

@@ -48,10 +48,11 @@ def main(argv: list[str] | None = None) -> None:
 
         copy_assets()
         return
-    _django()
     if args.command == "compilemessages":
-        _call("compilemessages", "--ignore", ".venv", "--ignore", "node_modules", "--verbosity", "0")
-    elif args.command == "migrate":
+        _compile_messages()
+        return
+    _django()
+    if args.command == "migrate":
         _call("migrate", "--verbosity", "1")
     elif args.command == "demo":
         _call("migrate", "--verbosity", "0")
@@ -78,6 +79,19 @@ def main(argv: list[str] | None = None) -> None:
         from django.core.management import call_command
 
         call_command("restore", args.path)
+
+
+def _compile_messages() -> None:
+    """Compile .po to .mo with polib, so a machine without GNU gettext can run Guanxi."""
+    from pathlib import Path
+
+    import polib
+
+    root = Path(__file__).resolve().parent.parent
+    for po_path in [*root.glob("locale/*/LC_MESSAGES/*.po"), *root.glob("guanxi/*/locale/*/LC_MESSAGES/*.po")]:
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
 
 
 def _serve(addr: str) -> None:

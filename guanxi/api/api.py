@@ -1,5 +1,9 @@
 from ninja import NinjaAPI
 
+from guanxi.customers.api import router as customers_router
+from guanxi.customers.api_io import router as customers_io_router
+from guanxi.governance.api import router as governance_router
+
 from .auth import API_AUTH
 from .errors import install_error_handlers
 
@@ -12,3 +16,6 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_error_handlers(api)
+api.add_router("/", customers_router)
+api.add_router("/", customers_io_router)
+api.add_router("/", governance_router)

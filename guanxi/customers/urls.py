@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import customers
 
 app_name = "customers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", customers.customer_list, name="list"),
+    path("tasks/", customers.my_tasks, name="my_tasks"),
+]

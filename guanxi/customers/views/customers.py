@@ -1,0 +1,13 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@login_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html", {})
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html", {})
