@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     serve = sub.add_parser("serve", help="serve the web app and API")
     serve.add_argument("--addr", default="127.0.0.1:8000")
     sub.add_parser("worker", help="run background jobs (Django Tasks database backend)")
-    sub.add_parser("scheduler", help="enqueue periodic jobs (purge, reminders) on their schedule")
+    scheduler = sub.add_parser("scheduler", help="enqueue periodic jobs (purge, reminders) on their schedule")
+    scheduler.add_argument("--once", action="store_true", help="enqueue what is due now and exit (cron)")
     admin = sub.add_parser("createadmin", help="create an administrator account")
     admin.add_argument("--username", default="admin")
     admin.add_argument("--password")
@@ -52,6 +53,16 @@ def main(argv: list[str] | None = None) -> None:
         _compile_messages()
         return
     _django()
+    from django.core.management import CommandError
+
+    try:
+        _dispatch(args)
+    except CommandError as exc:  # a clear message for people, not a traceback
+        print(f"guanxi {args.command}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _dispatch(args: argparse.Namespace) -> None:
     if args.command == "migrate":
         _call("migrate", "--verbosity", "1")
     elif args.command == "demo":
@@ -66,7 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "worker":
         _call("db_worker")
     elif args.command == "scheduler":
-        _call("scheduler")
+        if args.once:
+            _call("scheduler", "--once")
+        else:
+            _call("scheduler")
     elif args.command == "createadmin":
         from django.core.management import call_command
 

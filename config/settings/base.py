@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the bundled Swagger UI files for /api/docs (no CDN)
     "guanxi.core",
     "guanxi.governance",
     "guanxi.customers",
@@ -101,6 +102,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -121,8 +123,15 @@ if os.environ.get("REDIS_URL"):
         "LOCATION": os.environ["REDIS_URL"],
     }
 
+EMAIL_BACKEND = os.environ.get("GUANXI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("GUANXI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GUANXI_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("GUANXI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GUANXI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("GUANXI_EMAIL_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("GUANXI_FROM_EMAIL", "guanxi@localhost")
+
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; kept default
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
@@ -134,6 +143,9 @@ GUANXI_CURRENCY = os.environ.get("GUANXI_CURRENCY", "CNY")
 GUANXI_DEFAULT_REGION = os.environ.get("GUANXI_DEFAULT_REGION", "CN")
 GUANXI_RECYCLE_DAYS = int(os.environ.get("GUANXI_RECYCLE_DAYS", "30"))
 GUANXI_LIST_COUNT_CAP = 10_000
+
+# Every API list pages with a keyset cursor (guanxi/api/pagination.py).
+NINJA_PAGINATION_CLASS = "guanxi.api.pagination.CursorPagination"
 
 LOGGING = {
     "version": 1,

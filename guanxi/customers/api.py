@@ -1,3 +1,533 @@
-from ninja import Router
+"""REST endpoints for customers, contacts, follow-ups, tasks, orders, products, custom fields,
+the timeline and the recycle bin. Thin: parse -> selector/service -> schema.
 
-router = Router()
+Who may see or change what comes only from the selectors (`visible_to` / `editable_by` /
+`permissions.can`); a record the user may not see answers 404, exactly like a missing one.
+Lists page with the cursor paginator configured in NINJA_PAGINATION_CLASS (`@paginate`).
+"""
+
+# No `from __future__ import annotations`: ninja reads these signatures through `@paginate`'s
+# wrapper, which cannot resolve string annotations in this module.
+import base64
+import binascii
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from guanxi.core.errors import NotFoundError, PermissionDeniedError
+from guanxi.governance import permissions
+from guanxi.governance.selectors import active_users, assignable_owner_ids
+
+from .filters import CustomerFilter
+from .models import CustomFieldDefinition, Product
+from .schemas import (
+    CONTACT_TEXT,
+    CUSTOMER_TEXT,
+    ORDER_TEXT,
+    ContactIn,
+    ContactOut,
+    ContactPatch,
+    CustomerIn,
+    CustomerListQuery,
+    CustomerOut,
+    CustomerPatch,
+    CustomFieldIn,
+    CustomFieldOut,
+    CustomFieldPatch,
+    InteractionIn,
+    InteractionOut,
+    InteractionPatch,
+    OrderIn,
+    OrderOut,
+    OrderPatch,
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    RecycleItemOut,
+    TaskIn,
+    TaskOut,
+    TaskPatch,
+    TimelinePageOut,
+    VersionIn,
+    body_data,
+)
+from .selectors import customers as sel
+from .selectors.products import custom_field_get, custom_field_list, product_get, product_list, require_configure
+from .selectors.tasks import my_tasks
+from .selectors.timeline import TIMELINE_KINDS, customer_timeline
+from .services import activity, orders
+from .services import customers as svc
+from .services.custom_fields import custom_field_save
+
+router = Router(tags=["customers"])
+
+
+class ApiRequest(HttpRequest):
+    """What the endpoints receive: `auth` is the authenticated user (see guanxi/api/auth.py)."""
+
+    auth: Any
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _query_error(errors: dict[str, list[str]]) -> NinjaValidationError:
+    """Reported as 400 naming the parameter (see guanxi/api/errors.py)."""
+    return NinjaValidationError(
+        [{"loc": ("query", name), "msg": str(msg), "type": "value_error"} for name, msgs in errors.items()
+         for msg in msgs]
+    )
+
+
+def _user_field(field: str, user_id: int | None) -> Any:
+    """A user id from a request body -> the active user, or a 422 naming the field."""
+    if user_id is None:
+        return None
+    user = active_users().filter(pk=user_id).first()
+    if user is None:
+        raise ValidationError({field: [_("There is no active user with this id.")]})
+    return user
+
+
+def _assignee(actor: Any, user_id: int | None) -> Any:
+    user = _user_field("assignee", user_id)
+    if user is not None and user.pk != actor.pk:
+        allowed = assignable_owner_ids(actor)
+        if allowed is not None and user.pk not in allowed:
+            raise ValidationError({"assignee": [_("You cannot give tasks to this person.")]})
+    return user
+
+
+def _require(user: Any, capability: str) -> None:
+    if not permissions.can(user, capability):
+        raise PermissionDeniedError()
+
+
+# ---------------------------------------------------------------- customers
+
+
+@router.get("/customers", response=list[CustomerOut], summary="List customers (search, filters, sort)")
+@paginate
+def customer_list(request: ApiRequest, filters: Query[CustomerListQuery]) -> Any:  # type: ignore[valid-type]
+    form = CustomerFilter(filters.model_dump(exclude_none=True))  # type: ignore[attr-defined]
+    if not form.is_valid():
+        raise _query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
+    return sel.customer_list(user=request.auth, filters=form).prefetch_related("tags")
+
+
+@router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
+def customer_create(request: ApiRequest, payload: CustomerIn) -> Any:
+    actor = request.auth
+    _require(actor, permissions.CHANGE)
+    data = body_data(payload)
+    tags = data.pop("tags", [])
+    owner = _user_field("owner", data.pop("owner")) if "owner" in data else svc.UNSET
+    customer = svc.customer_create(actor=actor, data=data, tags=tags, owner=owner)
+    return Status(201, sel.customer_get(user=actor, pk=customer.pk))
+
+
+@router.get("/customers/{int:customer_id}", response=CustomerOut, summary="Get a customer")
+def customer_detail(request: ApiRequest, customer_id: int) -> Any:
+    return sel.customer_get(user=request.auth, pk=customer_id)
+
+
+@router.patch("/customers/{int:customer_id}", response=CustomerOut,
+              summary="Change a customer (send the `version` you read; 409 if it is stale)")
+def customer_update(request: ApiRequest, customer_id: int, payload: CustomerPatch) -> Any:
+    actor = request.auth
+    customer = sel.customer_get(user=actor, pk=customer_id, for_change=True)
+    data = body_data(payload, CUSTOMER_TEXT)
+    version = data.pop("version")
+    tags = data.pop("tags", None)
+    if "owner" in data:
+        data["owner"] = _user_field("owner", data["owner"])
+    svc.customer_update(actor=actor, customer=customer, data=data, version=version, tags=tags)
+    return sel.customer_get(user=actor, pk=customer_id)
+
+
+@router.delete("/customers/{int:customer_id}", response={204: None}, summary="Move a customer to the recycle bin")
+def customer_delete(request: ApiRequest, customer_id: int, version: int | None = None) -> Any:
+    actor = request.auth
+    customer = sel.customer_get(user=actor, pk=customer_id, for_change=True)
+    _require(actor, permissions.DELETE)
+    svc.customer_delete(actor=actor, customer=customer, version=version)
+    return Status(204, None)
+
+
+@router.post("/customers/{int:customer_id}/restore", response=CustomerOut,
+             summary="Restore a customer from the recycle bin")
+def customer_restore(request: ApiRequest, customer_id: int) -> Any:
+    actor = request.auth
+    customer = sel.recycle_get(user=actor, entity="customer", pk=customer_id)
+    svc.customer_restore(actor=actor, customer=customer)  # type: ignore[arg-type]
+    return sel.customer_get(user=actor, pk=customer_id)
+
+
+def _decode_page(cursor: str | None) -> int:
+    if not cursor:
+        return 1
+    try:
+        page = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["p"]
+        if not isinstance(page, int) or page < 1:
+            raise ValueError
+        return page
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise _query_error({"cursor": [_("This cursor is not valid; use next_cursor from the previous page.")]})
+
+
+def _encode_page(page: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"p": page}).encode()).decode().rstrip("=")
+
+
+def _timeline_entry(item: Any) -> dict[str, Any]:
+    obj = item.obj
+    if item.kind == "interaction":
+        data = {"channel": obj.channel, "direction": obj.direction, "staff": obj.staff_id,
+                "contact": obj.contact_id, "content": obj.content}
+        title = obj.summary
+    elif item.kind == "order":
+        data = {"status": obj.status, "total_amount": str(obj.total_amount), "currency": obj.currency}
+        title = str(obj)
+    elif item.kind == "task":
+        data = {"assignee": obj.assignee_id, "done": obj.done_at is not None}
+        title = obj.title
+    else:
+        data = {"action": obj.action, "entity": obj.entity, "object_id": obj.object_id, "actor": obj.actor_id,
+                "changes": obj.changes}
+        title = f"{obj.get_action_display()} {obj.object_repr}"
+    return {"kind": item.kind, "at": item.at, "id": obj.pk, "title": title, "data": data}
+
+
+@router.get("/customers/{int:customer_id}/timeline", response=TimelinePageOut,
+            summary="The customer's timeline: follow-ups, orders, tasks and changes, newest first")
+def customer_timeline_view(request: ApiRequest, customer_id: int, limit: int = 20, cursor: str | None = None,
+                           kinds: str | None = None) -> Any:
+    unknown = sorted(set(request.GET) - {"limit", "cursor", "kinds"})
+    if unknown:
+        raise _query_error({name: [_("Unknown query parameter.")] for name in unknown})
+    if not 1 <= limit <= 200:
+        raise _query_error({"limit": [_("Use a number from 1 to 200.")]})
+    wanted = tuple(k for k in (kinds or "").split(",") if k) or TIMELINE_KINDS
+    if set(wanted) - set(TIMELINE_KINDS):
+        raise _query_error({"kinds": [_("Use some of: %(kinds)s.") % {"kinds": ", ".join(TIMELINE_KINDS)}]})
+    customer = sel.customer_get(user=request.auth, pk=customer_id)
+    page = customer_timeline(user=request.auth, customer=customer, page=_decode_page(cursor), per_page=limit,
+                             kinds=wanted)
+    return {"items": [_timeline_entry(i) for i in page.items],
+            "next_cursor": _encode_page(page.page + 1) if page.has_next else None}
+
+
+# ---------------------------------------------------------------- contacts
+
+
+@router.get("/customers/{int:customer_id}/contacts", response=list[ContactOut], tags=["contacts"])
+@paginate
+def contact_list(request: ApiRequest, customer_id: int) -> Any:
+    customer = sel.customer_get(user=request.auth, pk=customer_id)
+    return sel.contacts_of(user=request.auth, customer=customer)
+
+
+@router.post("/customers/{int:customer_id}/contacts", response={201: ContactOut}, tags=["contacts"])
+def contact_create(request: ApiRequest, customer_id: int, payload: ContactIn) -> Any:
+    customer = sel.customer_get(user=request.auth, pk=customer_id, for_change=True)
+    contact = svc.contact_create(actor=request.auth, customer=customer, data=body_data(payload))
+    return Status(201, sel.contact_get(user=request.auth, pk=contact.pk))
+
+
+@router.get("/contacts/{int:contact_id}", response=ContactOut, tags=["contacts"])
+def contact_detail(request: ApiRequest, contact_id: int) -> Any:
+    return sel.contact_get(user=request.auth, pk=contact_id)
+
+
+@router.patch("/contacts/{int:contact_id}", response=ContactOut, tags=["contacts"])
+def contact_update(request: ApiRequest, contact_id: int, payload: ContactPatch) -> Any:
+    contact = sel.contact_get(user=request.auth, pk=contact_id, for_change=True)
+    data = body_data(payload, CONTACT_TEXT)
+    version = data.pop("version")
+    svc.contact_update(actor=request.auth, contact=contact, data=data, version=version)
+    return sel.contact_get(user=request.auth, pk=contact_id)
+
+
+@router.delete("/contacts/{int:contact_id}", response={204: None}, tags=["contacts"])
+def contact_delete(request: ApiRequest, contact_id: int, version: int | None = None) -> Any:
+    contact = sel.contact_get(user=request.auth, pk=contact_id, for_change=True)
+    svc.contact_delete(actor=request.auth, contact=contact, version=version)
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- follow-ups (跟进记录)
+
+
+@router.get("/customers/{int:customer_id}/interactions", response=list[InteractionOut], tags=["follow-ups"])
+@paginate
+def interaction_list(request: ApiRequest, customer_id: int) -> Any:
+    customer = sel.customer_get(user=request.auth, pk=customer_id)
+    return sel.interaction_list(user=request.auth).filter(customer=customer)
+
+
+@router.post("/customers/{int:customer_id}/interactions", response={201: InteractionOut}, tags=["follow-ups"],
+             summary="Log a follow-up (a next follow-up date creates a task)")
+def interaction_create(request: ApiRequest, customer_id: int, payload: InteractionIn) -> Any:
+    actor = request.auth
+    customer = sel.customer_get(user=actor, pk=customer_id, for_change=True)
+    data = body_data(payload, ("content",))
+    if data.get("occurred_at") is None:
+        data.pop("occurred_at", None)
+    if data.get("contact") is not None:
+        try:
+            data["contact"] = sel.contact_get(user=actor, pk=data["contact"])
+        except NotFoundError:
+            raise ValidationError({"contact": [_("There is no such contact.")]}) from None
+    interaction = activity.interaction_create(actor=actor, customer=customer, data=data)
+    return Status(201, sel.interaction_get(user=actor, pk=interaction.pk))
+
+
+@router.get("/interactions/{int:interaction_id}", response=InteractionOut, tags=["follow-ups"])
+def interaction_detail(request: ApiRequest, interaction_id: int) -> Any:
+    return sel.interaction_get(user=request.auth, pk=interaction_id)
+
+
+@router.patch("/interactions/{int:interaction_id}", response=InteractionOut, tags=["follow-ups"])
+def interaction_update(request: ApiRequest, interaction_id: int, payload: InteractionPatch) -> Any:
+    interaction = sel.interaction_get(user=request.auth, pk=interaction_id, for_change=True)
+    data = body_data(payload, ("content",))
+    version = data.pop("version")
+    activity.interaction_update(actor=request.auth, interaction=interaction, data=data, version=version)
+    return sel.interaction_get(user=request.auth, pk=interaction_id)
+
+
+@router.delete("/interactions/{int:interaction_id}", response={204: None}, tags=["follow-ups"])
+def interaction_delete(request: ApiRequest, interaction_id: int, version: int | None = None) -> Any:
+    interaction = sel.interaction_get(user=request.auth, pk=interaction_id, for_change=True)
+    activity.interaction_delete(actor=request.auth, interaction=interaction, version=version)
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- tasks (待办)
+
+TASK_WHEN = ("today", "overdue", "upcoming", "open", "done")
+
+
+@router.get("/tasks", response=list[TaskOut], tags=["tasks"], summary="My tasks")
+@paginate
+def task_list(request: ApiRequest, when: str = "open") -> Any:
+    if when not in TASK_WHEN:
+        raise _query_error({"when": [_("Use one of: %(choices)s.") % {"choices": ", ".join(TASK_WHEN)}]})
+    return my_tasks(user=request.auth, when=when)
+
+
+@router.post("/tasks", response={201: TaskOut}, tags=["tasks"])
+def task_create(request: ApiRequest, payload: TaskIn) -> Any:
+    actor = request.auth
+    _require(actor, permissions.CHANGE)
+    data = body_data(payload, ("notes",))
+    data["assignee"] = _assignee(actor, data.get("assignee")) or actor
+    if data.get("customer") is not None:
+        data["customer"] = sel.customer_get(user=actor, pk=data["customer"], for_change=True)
+    task = activity.task_create(actor=actor, data=data)
+    return Status(201, sel.task_get(user=actor, pk=task.pk))
+
+
+@router.get("/tasks/{int:task_id}", response=TaskOut, tags=["tasks"])
+def task_detail(request: ApiRequest, task_id: int) -> Any:
+    return sel.task_get(user=request.auth, pk=task_id)
+
+
+@router.patch("/tasks/{int:task_id}", response=TaskOut, tags=["tasks"])
+def task_update(request: ApiRequest, task_id: int, payload: TaskPatch) -> Any:
+    actor = request.auth
+    task = sel.task_get(user=actor, pk=task_id, for_change=True)
+    data = body_data(payload, ("notes",))
+    version = data.pop("version")
+    if "assignee" in data:
+        if data["assignee"] is None:
+            raise ValidationError({"assignee": [_("A task needs an assignee.")]})
+        data["assignee"] = _assignee(actor, data["assignee"])
+    activity.task_update(actor=actor, task=task, data=data, version=version)
+    return sel.task_get(user=actor, pk=task_id)
+
+
+@router.post("/tasks/{int:task_id}/complete", response=TaskOut, tags=["tasks"])
+def task_complete(request: ApiRequest, task_id: int, payload: VersionIn | None = None) -> Any:
+    task = sel.task_get(user=request.auth, pk=task_id, for_change=True)
+    activity.task_complete(actor=request.auth, task=task, done=True, version=payload.version if payload else None)
+    return sel.task_get(user=request.auth, pk=task_id)
+
+
+@router.post("/tasks/{int:task_id}/reopen", response=TaskOut, tags=["tasks"])
+def task_reopen(request: ApiRequest, task_id: int, payload: VersionIn | None = None) -> Any:
+    task = sel.task_get(user=request.auth, pk=task_id, for_change=True)
+    activity.task_complete(actor=request.auth, task=task, done=False, version=payload.version if payload else None)
+    return sel.task_get(user=request.auth, pk=task_id)
+
+
+@router.delete("/tasks/{int:task_id}", response={204: None}, tags=["tasks"])
+def task_delete(request: ApiRequest, task_id: int, version: int | None = None) -> Any:
+    task = sel.task_get(user=request.auth, pk=task_id, for_change=True)
+    activity.task_delete(actor=request.auth, task=task, version=version)
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- products
+
+
+@router.get("/products", response=list[ProductOut], tags=["orders"])
+@paginate
+def product_list_view(request: ApiRequest, q: str = "", active: bool | None = None) -> Any:
+    return product_list(user=request.auth, q=q, active=active)
+
+
+@router.post("/products", response={201: ProductOut}, tags=["orders"])
+def product_create(request: ApiRequest, payload: ProductIn) -> Any:
+    _require(request.auth, permissions.CHANGE)
+    product = orders.product_save(actor=request.auth, product=Product(), data=body_data(payload))
+    return Status(201, product_get(user=request.auth, pk=product.pk))
+
+
+@router.get("/products/{int:product_id}", response=ProductOut, tags=["orders"])
+def product_detail(request: ApiRequest, product_id: int) -> Any:
+    return product_get(user=request.auth, pk=product_id)
+
+
+@router.patch("/products/{int:product_id}", response=ProductOut, tags=["orders"])
+def product_update(request: ApiRequest, product_id: int, payload: ProductPatch) -> Any:
+    product = product_get(user=request.auth, pk=product_id, for_change=True)
+    orders.product_save(actor=request.auth, product=product, data=body_data(payload, ("category", "unit")))
+    return product_get(user=request.auth, pk=product_id)
+
+
+# ---------------------------------------------------------------- orders
+
+
+def _order_lines(user: Any, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    result = []
+    for i, line in enumerate(lines):
+        line = dict(line)
+        if line.get("unit_price") is None:
+            line.pop("unit_price", None)
+        if line.get("product") is not None:
+            try:
+                line["product"] = product_get(user=user, pk=line["product"])
+            except NotFoundError:
+                raise ValidationError({f"lines.{i}.product": [_("There is no such product.")]}) from None
+        result.append(line)
+    return result
+
+
+@router.get("/orders", response=list[OrderOut], tags=["orders"], summary="All orders you may see")
+@paginate
+def order_list(request: ApiRequest) -> Any:
+    return sel.order_list(user=request.auth).prefetch_related("lines")
+
+
+@router.get("/customers/{int:customer_id}/orders", response=list[OrderOut], tags=["orders"])
+@paginate
+def customer_order_list(request: ApiRequest, customer_id: int) -> Any:
+    customer = sel.customer_get(user=request.auth, pk=customer_id)
+    return sel.orders_of(user=request.auth, customer=customer).prefetch_related("lines")
+
+
+@router.post("/customers/{int:customer_id}/orders", response={201: OrderOut}, tags=["orders"])
+def order_create(request: ApiRequest, customer_id: int, payload: OrderIn) -> Any:
+    actor = request.auth
+    customer = sel.customer_get(user=actor, pk=customer_id, for_change=True)
+    data = body_data(payload, ORDER_TEXT)
+    lines = _order_lines(actor, data.pop("lines", []))
+    for optional in ("currency", "total_amount"):
+        if data.get(optional) is None:
+            data.pop(optional, None)
+    if "salesperson" in data:
+        data["salesperson"] = _user_field("salesperson", data["salesperson"])
+    order = orders.order_create(actor=actor, customer=customer, data=data, lines=lines)
+    return Status(201, sel.order_get(user=actor, pk=order.pk))
+
+
+@router.get("/orders/{int:order_id}", response=OrderOut, tags=["orders"])
+def order_detail(request: ApiRequest, order_id: int) -> Any:
+    return sel.order_get(user=request.auth, pk=order_id)
+
+
+@router.patch("/orders/{int:order_id}", response=OrderOut, tags=["orders"])
+def order_update(request: ApiRequest, order_id: int, payload: OrderPatch) -> Any:
+    order = sel.order_get(user=request.auth, pk=order_id, for_change=True)
+    data = body_data(payload, ORDER_TEXT)
+    version = data.pop("version")
+    for not_null in ("total_amount", "cost_amount", "status", "channel", "ordered_at"):
+        if not_null in data and data[not_null] is None:
+            raise ValidationError({not_null: [_("This field cannot be empty.")]})
+    orders.order_update(actor=request.auth, order=order, data=data, version=version)
+    return sel.order_get(user=request.auth, pk=order_id)
+
+
+@router.delete("/orders/{int:order_id}", response={204: None}, tags=["orders"])
+def order_delete(request: ApiRequest, order_id: int, version: int | None = None) -> Any:
+    order = sel.order_get(user=request.auth, pk=order_id, for_change=True)
+    _require(request.auth, permissions.DELETE)
+    orders.order_delete(actor=request.auth, order=order, version=version)
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- custom fields
+
+
+@router.get("/custom-fields", response=list[CustomFieldOut], tags=["settings"])
+@paginate
+def custom_field_list_view(request: ApiRequest, entity: str = "") -> Any:
+    if entity and entity not in CustomFieldDefinition.Entity.values:
+        raise _query_error({"entity": [_("Use one of: %(choices)s.")
+                                       % {"choices": ", ".join(CustomFieldDefinition.Entity.values)}]})
+    return custom_field_list(user=request.auth, entity=entity)
+
+
+@router.post("/custom-fields", response={201: CustomFieldOut}, tags=["settings"])
+def custom_field_create(request: ApiRequest, payload: CustomFieldIn) -> Any:
+    require_configure(request.auth)
+    definition = custom_field_save(actor=request.auth, definition=CustomFieldDefinition(**body_data(payload)))
+    return Status(201, definition)
+
+
+@router.patch("/custom-fields/{int:field_id}", response=CustomFieldOut, tags=["settings"])
+def custom_field_update(request: ApiRequest, field_id: int, payload: CustomFieldPatch) -> Any:
+    definition = custom_field_get(user=request.auth, pk=field_id, for_change=True)
+    for name, value in body_data(payload).items():
+        if value is None:
+            raise ValidationError({name: [_("This field cannot be empty.")]})
+        setattr(definition, name, value)
+    return custom_field_save(actor=request.auth, definition=definition)
+
+
+# ---------------------------------------------------------------- recycle bin
+
+RESTORERS: dict[str, Any] = {
+    "customer": lambda actor, obj: svc.customer_restore(actor=actor, customer=obj),
+    "contact": lambda actor, obj: svc.contact_restore(actor=actor, contact=obj),
+    "order": lambda actor, obj: orders.order_restore(actor=actor, order=obj),
+    "interaction": lambda actor, obj: activity.interaction_restore(actor=actor, interaction=obj),
+    "task": lambda actor, obj: activity.task_restore(actor=actor, task=obj),
+}
+
+
+def _entity(entity: str) -> str:
+    if entity not in sel.RECYCLE_MODELS:
+        raise NotFoundError()
+    return entity
+
+
+@router.get("/recycle-bin/{entity}", response=list[RecycleItemOut], tags=["recycle bin"],
+            summary="Deleted records you may restore (customer, contact, order, interaction, task)")
+@paginate
+def recycle_list(request: ApiRequest, entity: str) -> Any:
+    return sel.recycle_bin(user=request.auth, entity=_entity(entity))
+
+
+@router.post("/recycle-bin/{entity}/{int:object_id}/restore", response=RecycleItemOut, tags=["recycle bin"])
+def recycle_restore(request: ApiRequest, entity: str, object_id: int) -> Any:
+    obj = sel.recycle_get(user=request.auth, entity=_entity(entity), pk=object_id)
+    return RESTORERS[entity](request.auth, obj)

@@ -49,9 +49,9 @@ def customer_search_q(text: str) -> Q:
 
 class CustomerFilter(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    kind = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types"))] + Customer.Kind.choices)
+    kind = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types")), *Customer.Kind.choices])
     lifecycle = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses"))] + Customer.Lifecycle.choices
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *Customer.Lifecycle.choices]
     )
     owner = forms.CharField(label=_("Owner"), required=False, help_text=_("A user id, 'me' or 'none' (public pool)."))
     department = forms.IntegerField(label=_("Department"), required=False, min_value=1)

@@ -10,3 +10,23 @@ from .services.recycle import recycle_bin_purge
 @task()
 def purge_recycle_bin() -> dict[str, int]:
     return recycle_bin_purge()
+
+
+@task()
+def run_import_job(job_id: int) -> dict[str, int] | None:
+    """Run one import job (dry run or commit). Idempotent: a finished job is left alone."""
+    from .services.imports import import_job_run
+
+    job = import_job_run(job_id=job_id)
+    if job is None:
+        return None
+    return {"processed": job.processed_rows, "created": job.created_count, "updated": job.updated_count,
+            "errors": job.error_count}
+
+
+@task()
+def send_task_reminders() -> dict[str, int]:
+    """The morning e-mail of overdue and due-today tasks (enqueued daily by the scheduler)."""
+    from .services.reminders import task_reminders_send
+
+    return task_reminders_send()

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .models import ApiToken, AuditLog, Department, Employee, Role
 
-TOKEN_PREFIX = "gx_"
+TOKEN_PREFIX = "gx_"  # noqa: S105 - a public prefix, not a secret
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,12 +1,16 @@
 from .activity import Interaction, Task
 from .custom_fields import CustomFieldDefinition
 from .customer import Contact, Customer, Tag
+from .imports import ImportEntity, ImportJob, ImportMapping
 from .orders import Order, OrderLine, Product
 
 __all__ = [
     "Contact",
     "CustomFieldDefinition",
     "Customer",
+    "ImportEntity",
+    "ImportJob",
+    "ImportMapping",
     "Interaction",
     "Order",
     "OrderLine",

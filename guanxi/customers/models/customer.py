@@ -59,6 +59,10 @@ class Customer(TimeStampedModel, VersionedModel, SoftDeleteModel):
         WON_BACK = "won_back", _("Won back")
 
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.COMPANY)
+    external_id = models.CharField(
+        _("external id"), max_length=64, null=True, blank=True,
+        help_text=_("The id in the system the customer was imported from; a re-import updates this customer."),
+    )
     name = models.CharField(_("name"), max_length=200, db_index=True)
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     credit_code = models.CharField(
@@ -104,6 +108,12 @@ class Customer(TimeStampedModel, VersionedModel, SoftDeleteModel):
             models.Index(fields=["owner", "deleted_at"]),
             models.Index(fields=["department", "deleted_at"]),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=models.Q(external_id__gt=""),
+                name="customer_external_id_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -129,6 +139,10 @@ class ContactQuerySet(RestrictedQuerySet):
 class Contact(TimeStampedModel, VersionedModel, SoftDeleteModel):
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=100)
+    external_id = models.CharField(
+        _("external id"), max_length=64, null=True, blank=True,
+        help_text=_("The id in the system the contact was imported from; a re-import updates this contact."),
+    )
     title = models.CharField(_("title"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     mobile_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
@@ -146,6 +160,12 @@ class Contact(TimeStampedModel, VersionedModel, SoftDeleteModel):
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name"]
         indexes = [models.Index(fields=["mobile"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"], condition=models.Q(external_id__gt=""),
+                name="contact_external_id_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

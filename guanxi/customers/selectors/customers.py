@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError
 from guanxi.governance import permissions
@@ -13,11 +15,10 @@ from guanxi.governance import permissions
 from ..filters import CustomerFilter
 from ..models import Contact, Customer, Interaction, Order, Task
 from ..models.visibility import customer_write_q
-from ..services.records import recycle_cutoff
 
 
 def customer_list(*, user: Any, filters: CustomerFilter | None = None) -> QuerySet[Customer]:
-    qs = Customer.objects.visible_to(user).select_related("owner", "department")
+    qs: QuerySet[Customer] = Customer.objects.visible_to(user).select_related("owner", "department")
     if filters is not None:
         qs = filters.apply(qs, user)
     return qs
@@ -87,6 +88,11 @@ def contact_list(*, user: Any) -> QuerySet[Contact]:
     return Contact.objects.visible_to(user).select_related("customer")
 
 
+def recycle_cutoff() -> datetime:
+    """Records deleted before this moment have left the restore window."""
+    return timezone.now() - timedelta(days=settings.GUANXI_RECYCLE_DAYS)
+
+
 RECYCLE_MODELS: dict[str, type[Model]] = {
     "customer": Customer, "contact": Contact, "order": Order, "interaction": Interaction, "task": Task,
 }
@@ -99,6 +105,7 @@ def recycle_bin(*, user: Any, entity: str = "customer") -> QuerySet:
     model = RECYCLE_MODELS.get(entity)
     if model is None:
         raise NotFoundError()
+    qs: QuerySet
     if model is Customer:
         qs = Customer.objects.filter(customer_write_q(user, deleted=True))
     else:

@@ -52,8 +52,10 @@ def customer_timeline(*, user: Any, customer: Customer, page: int = 1, per_page:
             "assignee").order_by("-due_at", "-id")[:need]
         sources.append(TimelineItem("task", r.due_at, r) for r in tasks)
     if "change" in kinds:
-        changes = AuditLog.objects.filter(customer_id=customer.pk).select_related("actor").order_by(
-            "-created_at", "-id")[:need]
+        # A follow-up, order or task is on the timeline itself; its "created" audit row would repeat it.
+        changes = AuditLog.objects.filter(customer_id=customer.pk).exclude(
+            action=AuditLog.Action.CREATE, entity__in=("interaction", "order", "task")
+        ).select_related("actor").order_by("-created_at", "-id")[:need]
         sources.append(TimelineItem("change", r.created_at, r) for r in changes)
     merged = list(heapq.merge(*sources, key=lambda item: item.at, reverse=True))
     start = (page - 1) * per_page

@@ -79,3 +79,8 @@ def task_complete(*, actor: Any, task: Task, done: bool = True, version: int | N
 @transaction.atomic
 def task_delete(*, actor: Any, task: Task, version: int | None = None) -> Task:
     return record_soft_delete(actor=actor, instance=task, version=version)
+
+
+@transaction.atomic
+def task_restore(*, actor: Any, task: Task) -> Task:
+    return record_restore(actor=actor, instance=task)

@@ -81,7 +81,9 @@ def _clean_one(definition: CustomFieldDefinition, raw: Any) -> Any:
 @transaction.atomic
 def custom_field_save(*, actor: Any, definition: CustomFieldDefinition) -> CustomFieldDefinition:
     """Create or update a definition (admins only; the caller checked the capability)."""
-    before = snapshot(definition) if definition.pk else {}
+    # The stored row, not `definition`: callers (forms) have usually already applied the new values to it.
+    stored = CustomFieldDefinition.objects.filter(pk=definition.pk).first() if definition.pk else None
+    before = snapshot(stored) if stored is not None else {}
     if definition.field_type == CustomFieldDefinition.FieldType.CHOICE and not definition.choices:
         raise ValidationError({"choices": [_("A choice field needs at least one choice.")]})
     definition.full_clean()

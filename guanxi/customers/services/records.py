@@ -6,10 +6,8 @@ delete and restore is validated the same way and lands in the audit trail.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -44,7 +42,7 @@ def record_update(*, actor: Any, instance: M, data: dict[str, Any], version: int
                   exclude: list[str] | None = None) -> M:
     """Apply `data` to the row, refusing if it changed since the caller read `version`."""
     locked = type(instance)._base_manager.select_for_update().get(pk=instance.pk)
-    if version is not None and getattr(locked, "version") != version:
+    if version is not None and locked.version != version:  # type: ignore[attr-defined]
         raise ConflictError()
     before = _snap(locked)
     for name, value in data.items():
@@ -62,7 +60,7 @@ def record_update(*, actor: Any, instance: M, data: dict[str, Any], version: int
 
 def record_soft_delete(*, actor: Any, instance: M, version: int | None = None) -> M:
     locked = type(instance)._base_manager.select_for_update().get(pk=instance.pk)
-    if version is not None and getattr(locked, "version") != version:
+    if version is not None and locked.version != version:  # type: ignore[attr-defined]
         raise ConflictError()
     locked.deleted_at = timezone.now()  # type: ignore[attr-defined]
     locked.deleted_by = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
@@ -80,7 +78,3 @@ def record_restore(*, actor: Any, instance: M) -> M:
     locked.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
     audit_record(actor=actor, action=AuditLog.Action.RESTORE, instance=locked, customer_id=_customer_id(locked))
     return locked
-
-
-def recycle_cutoff() -> Any:
-    return timezone.now() - timedelta(days=settings.GUANXI_RECYCLE_DAYS)

@@ -10,9 +10,9 @@ from guanxi.governance.models import AuditLog
 from guanxi.governance.services import audit_record
 
 from ..models import Contact, Customer, Interaction, Order, Task
-from .records import recycle_cutoff
+from ..selectors.customers import recycle_cutoff
 
-RECYCLABLE = [Interaction, Task, Order, Contact, Customer]  # children first
+RECYCLABLE: list[type[Any]] = [Interaction, Task, Order, Contact, Customer]  # children first
 
 
 def recycle_bin_purge(*, actor: Any = None, batch_size: int = 500) -> dict[str, int]:

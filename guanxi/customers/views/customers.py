@@ -1,13 +1,216 @@
-from django.contrib.auth.decorators import login_required
+"""Customer list, create/edit forms, the 360° page and soft delete. Views stay thin: selectors read,
+services write, `guanxi.web.http.web_view` turns NotFoundError/PermissionDeniedError into 404/403."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import ConflictError
+from guanxi.governance import permissions
+from guanxi.web.http import is_htmx, render_page, require, web_view
+
+from ..filters import CustomerFilter
+from ..forms import ContactForm, CustomerForm, InteractionForm, OrderForm, OrderLineFormSet, TaskForm
+from ..models import Customer, CustomFieldDefinition, OrderLine, Tag, Task
+from ..selectors.customers import can_change, capped_count, contacts_of, customer_get, customer_list, orders_of
+from ..selectors.timeline import TIMELINE_KINDS
+from ..services.custom_fields import definitions_for
+from ..services.customers import customer_create, customer_delete, customer_update
+from .activity import timeline_context
+from .contacts import decorate_contacts
+
+PER_PAGE = 25
+
+SORT_LABELS = [
+    ("-id", gettext_lazy("Newest first")),
+    ("id", gettext_lazy("Oldest first")),
+    ("name", gettext_lazy("Name A–Z")),
+    ("-name", gettext_lazy("Name Z–A")),
+    ("-last_follow_up", gettext_lazy("Recent follow-up first")),
+    ("last_follow_up", gettext_lazy("Longest without follow-up")),
+]
 
 
-@login_required
-def customer_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 10_000))
+    except ValueError:
+        return 1
 
 
-@login_required
-def my_tasks(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+@web_view
+def customer_list_view(request: HttpRequest) -> HttpResponse:
+    filters = CustomerFilter(request.GET or None)
+    valid = filters.is_valid() if filters.is_bound else True
+    if not filters.is_bound:
+        filters.cleaned_data = {}
+    page = _page_number(request)
+    rows: list[Customer] = []
+    total, more, has_next = 0, False, False
+    if valid:
+        qs = customer_list(user=request.user, filters=filters if filters.is_bound else None)
+        if not filters.is_bound:
+            qs = qs.order_by("-id")
+        total, more = capped_count(qs)
+        start = (page - 1) * PER_PAGE
+        rows = list(qs.prefetch_related("tags")[start:start + PER_PAGE + 1])
+        has_next = len(rows) > PER_PAGE
+        rows = rows[:PER_PAGE]
+    list_fields = [d for d in definitions_for("customer") if d.show_in_list]
+    for row in rows:
+        row.list_custom = [(row.custom or {}).get(d.key, "") for d in list_fields]  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "rows": rows,
+        "total": total,
+        "more": more,
+        "page": page,
+        "has_next": has_next,
+        "has_prev": page > 1,
+        "query": query.urlencode(),
+        "list_fields": list_fields,
+        "sort_labels": SORT_LABELS,
+        "kinds": Customer.Kind.choices,
+        "lifecycles": Customer.Lifecycle.choices,
+        "is_filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+        "can_create": permissions.can(request.user, permissions.CHANGE),
+        "all_tags": Tag.objects.order_by("name").values_list("name", flat=True)[:200],
+    }
+    return render_page(request, "customers/customer_list.html", context, fragment="results")
+
+
+def _definitions() -> list[CustomFieldDefinition]:
+    return definitions_for("customer")
+
+
+def _form_response(request: HttpRequest, form: CustomerForm, customer: Customer | None, status: int = 200,
+                   conflict: bool = False) -> HttpResponse:
+    context = {"form": form, "customer": customer, "conflict": conflict}
+    return render_page(request, "customers/customer_form.html", context, fragment="form", status=status)
+
+
+@web_view
+def customer_create_view(request: HttpRequest) -> HttpResponse:
+    require(request.user, permissions.CHANGE)
+    if request.method != "POST":
+        form = CustomerForm(user=request.user, definitions=_definitions())
+        return _form_response(request, form, None)
+    form = CustomerForm(request.POST, user=request.user, definitions=_definitions())
+    if form.is_valid():
+        extra: dict[str, Any] = {}
+        data = form.service_data()
+        if "owner" in data:
+            extra["owner"] = data.pop("owner")
+        try:
+            customer = customer_create(actor=request.user, data=data, tags=form.tag_names(), **extra)
+        except ValidationError as exc:
+            form.add_service_errors(exc, {"custom.": "cf_"})
+        else:
+            messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.name})
+            return _redirect(request, reverse("customers:detail", args=[customer.pk]))
+    return _form_response(request, form, None, status=422)
+
+
+@web_view
+def customer_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = customer_get(user=request.user, pk=pk, for_change=True)
+    if request.method != "POST":
+        form = CustomerForm(instance=customer, user=request.user, definitions=_definitions())
+        return _form_response(request, form, customer)
+    form = CustomerForm(request.POST, instance=customer, user=request.user, definitions=_definitions())
+    if form.is_valid():
+        try:
+            customer_update(actor=request.user, customer=customer, data=form.service_data(),
+                            version=form.cleaned_data.get("version"), tags=form.tag_names())
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+            return _form_response(request, form, customer, status=409, conflict=True)
+        except ValidationError as exc:
+            form.add_service_errors(exc, {"custom.": "cf_"})
+        else:
+            messages.success(request, _("Changes saved."))
+            return _redirect(request, reverse("customers:detail", args=[customer.pk]))
+    return _form_response(request, form, customer, status=422)
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """After a successful htmx post, let htmx navigate (and keep messages); otherwise a normal redirect."""
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@web_view
+def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = customer_get(user=request.user, pk=pk)
+    editable = can_change(request.user, customer)
+    contacts = decorate_contacts(list(contacts_of(user=request.user, customer=customer)), editable)
+    orders = list(
+        orders_of(user=request.user, customer=customer).select_related("salesperson").prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
+        )[:20]
+    )
+    open_tasks = list(
+        Task.objects.filter(customer=customer, deleted_at__isnull=True, done_at__isnull=True)
+        .select_related("assignee").order_by("due_at")[:20]
+    )
+    definitions = _definitions()
+    context = {
+        "customer": customer,
+        "tags": list(customer.tags.all()),
+        "custom_values": [(d.label, (customer.custom or {}).get(d.key, "")) for d in definitions],
+        "contacts": contacts,
+        "orders": orders,
+        "open_tasks": open_tasks,
+        "editable": editable,
+        "can_delete": editable and permissions.can(request.user, permissions.DELETE),
+        "timeline_kinds": TIMELINE_KINDS,
+        "now_ts": timezone.now(),
+        **timeline_context(request, customer),
+    }
+    if editable:
+        context.update({
+            "interaction_form": InteractionForm(customer=customer, contacts=contacts_of(user=request.user,
+                                                                                        customer=customer)),
+            "task_form": TaskForm(),
+            "order_form": OrderForm(),
+            "line_formset": OrderLineFormSet(prefix="lines"),
+            "contact_form": ContactForm(),
+        })
+    return render_page(request, "customers/customer_detail.html", context)
+
+
+@require_POST
+@web_view
+def customer_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = customer_get(user=request.user, pk=pk, for_change=True)
+    require(request.user, permissions.DELETE)
+    version = request.POST.get("version")
+    try:
+        customer_delete(actor=request.user, customer=customer, version=int(version) if version else None)
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+        return _redirect(request, reverse("customers:detail", args=[customer.pk]))
+    messages.success(request, _("“%(name)s” moved to the recycle bin. It can be restored for %(days)s days.")
+                     % {"name": customer.name, "days": _recycle_days()})
+    return _redirect(request, reverse("customers:list"))
+
+
+def _recycle_days() -> int:
+    return int(settings.GUANXI_RECYCLE_DAYS)

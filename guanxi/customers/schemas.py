@@ -1,0 +1,439 @@
+"""API shapes for customers and what hangs off them. Validation of values stays in the models and
+services (one set of rules for forms, API and imports); these schemas check types and name fields."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import ConfigDict, create_model
+
+from .filters import CustomerFilter
+from .models import Customer, CustomFieldDefinition, Interaction, Order
+
+
+class In(Schema):
+    """Request bodies refuse fields they do not know, so a typo is a 422, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def body_data(payload: Schema, blank: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields the client sent; an explicit null on a text field means "clear it"."""
+    data = payload.model_dump(exclude_unset=True)
+    for name in blank:
+        if name in data and data[name] is None:
+            data[name] = ""
+    return data
+
+
+def _customer_list_query() -> type[Schema]:
+    """The list's query parameters are CustomerFilter's fields: the one filter definition."""
+    fields: dict[str, Any] = {}
+    for name, form_field in CustomerFilter.base_fields.items():
+        extra: dict[str, Any] = {}
+        choices = [str(c[0]) for c in getattr(form_field, "choices", []) if c[0] != ""]
+        if choices:
+            extra["json_schema_extra"] = {"enum": choices}
+        description = str(form_field.help_text or form_field.label or name)
+        fields[name] = (str | None, Field(None, description=description, **extra))
+    return create_model("CustomerListQuery", __base__=Schema, **fields)
+
+
+CustomerListQuery = _customer_list_query()
+
+# ---------------------------------------------------------------- customers
+
+CUSTOMER_TEXT = ("short_name", "credit_code", "industry", "source", "province", "city", "address",
+                 "churn_reason", "notes")
+
+
+class CustomerOut(Schema):
+    id: int
+    kind: str
+    name: str
+    short_name: str
+    credit_code: str
+    industry: str
+    source: str
+    province: str
+    city: str
+    address: str
+    birthday: date | None
+    lifecycle: str
+    churn_reason: str
+    owner: int | None = Field(None, alias="owner_id", description="User id; null means the public pool.")
+    owner_name: str = ""
+    department: int | None = Field(None, alias="department_id")
+    department_name: str = ""
+    tags: list[str]
+    notes: str
+    custom: dict[str, Any]
+    last_interaction_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @staticmethod
+    def resolve_tags(obj: Customer) -> list[str]:
+        return sorted(t.name for t in obj.tags.all())
+
+    @staticmethod
+    def resolve_owner_name(obj: Customer) -> str:
+        owner = obj.owner
+        return (owner.get_full_name() or owner.get_username()) if owner is not None else ""
+
+    @staticmethod
+    def resolve_department_name(obj: Customer) -> str:
+        return obj.department.name if obj.department is not None else ""
+
+
+class CustomerIn(In):
+    kind: Customer.Kind = Customer.Kind.COMPANY
+    name: str
+    short_name: str = ""
+    credit_code: str = ""
+    industry: str = ""
+    source: str = ""
+    province: str = ""
+    city: str = ""
+    address: str = ""
+    birthday: date | None = None
+    lifecycle: Customer.Lifecycle = Customer.Lifecycle.PROSPECT
+    churn_reason: str = ""
+    owner: int | None = Field(
+        None, description="User id of the owner; null puts the customer in the public pool. Omit it to own it yourself."
+    )
+    notes: str = ""
+    tags: list[str] = []
+    custom: dict[str, Any] = {}
+
+
+class CustomerPatch(In):
+    version: int = Field(..., description="The `version` you read; a stale one is refused with 409.")
+    kind: Customer.Kind | None = None
+    name: str | None = None
+    short_name: str | None = None
+    credit_code: str | None = None
+    industry: str | None = None
+    source: str | None = None
+    province: str | None = None
+    city: str | None = None
+    address: str | None = None
+    birthday: date | None = None
+    lifecycle: Customer.Lifecycle | None = None
+    churn_reason: str | None = None
+    owner: int | None = Field(None, description="User id; null puts the customer in the public pool.")
+    notes: str | None = None
+    tags: list[str] | None = None
+    custom: dict[str, Any] | None = None
+
+
+# ---------------------------------------------------------------- contacts
+
+CONTACT_TEXT = ("title", "mobile", "phone", "email", "wechat")
+
+
+class ContactOut(Schema):
+    id: int
+    customer: int = Field(..., alias="customer_id")
+    name: str
+    title: str
+    mobile: str
+    phone: str
+    email: str
+    wechat: str
+    birthday: date | None
+    is_primary: bool
+    custom: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ContactIn(In):
+    name: str
+    title: str = ""
+    mobile: str = Field("", description="Stored as E.164; Chinese numbers need no +86.")
+    phone: str = ""
+    email: str = ""
+    wechat: str = ""
+    birthday: date | None = None
+    is_primary: bool = False
+    custom: dict[str, Any] = {}
+
+
+class ContactPatch(In):
+    version: int
+    name: str | None = None
+    title: str | None = None
+    mobile: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    wechat: str | None = None
+    birthday: date | None = None
+    is_primary: bool | None = None
+    custom: dict[str, Any] | None = None
+
+
+# ---------------------------------------------------------------- follow-ups and tasks
+
+
+class InteractionOut(Schema):
+    id: int
+    customer: int = Field(..., alias="customer_id")
+    contact: int | None = Field(None, alias="contact_id")
+    channel: str
+    direction: str
+    summary: str
+    content: str
+    occurred_at: datetime
+    staff: int | None = Field(None, alias="staff_id")
+    next_follow_up_at: datetime | None
+    created_at: datetime
+    version: int
+
+
+class InteractionIn(In):
+    channel: Interaction.Channel = Interaction.Channel.PHONE
+    direction: Interaction.Direction = Interaction.Direction.OUTBOUND
+    summary: str
+    content: str = ""
+    occurred_at: datetime | None = Field(None, description="Defaults to now.")
+    contact: int | None = None
+    next_follow_up_at: datetime | None = Field(None, description="Creates a follow-up task for you at this time.")
+
+
+class InteractionPatch(In):
+    version: int
+    channel: Interaction.Channel | None = None
+    direction: Interaction.Direction | None = None
+    summary: str | None = None
+    content: str | None = None
+    occurred_at: datetime | None = None
+
+
+class TaskOut(Schema):
+    id: int
+    title: str
+    notes: str
+    assignee: int = Field(..., alias="assignee_id")
+    due_at: datetime
+    customer: int | None = Field(None, alias="customer_id")
+    customer_name: str = ""
+    interaction: int | None = Field(None, alias="interaction_id")
+    related_type: str
+    related_id: int | None
+    done: bool = False
+    done_at: datetime | None
+    created_at: datetime
+    version: int
+
+    @staticmethod
+    def resolve_customer_name(obj: Any) -> str:
+        return obj.customer.name if obj.customer_id else ""
+
+    @staticmethod
+    def resolve_done(obj: Any) -> bool:
+        return obj.done_at is not None
+
+
+class TaskIn(In):
+    title: str
+    notes: str = ""
+    due_at: datetime
+    assignee: int | None = Field(None, description="User id; defaults to you.")
+    customer: int | None = None
+
+
+class TaskPatch(In):
+    version: int
+    title: str | None = None
+    notes: str | None = None
+    due_at: datetime | None = None
+    assignee: int | None = None
+
+
+class VersionIn(In):
+    version: int | None = Field(None, description="The `version` you read; a stale one is refused with 409.")
+
+
+# ---------------------------------------------------------------- products and orders
+
+
+class ProductOut(Schema):
+    id: int
+    sku: str
+    name: str
+    category: str
+    unit: str
+    price: Decimal
+    cost: Decimal
+    is_active: bool
+    version: int
+
+
+class ProductIn(In):
+    sku: str
+    name: str
+    category: str = ""
+    unit: str = ""
+    price: Decimal = Decimal("0")
+    cost: Decimal = Decimal("0")
+    is_active: bool = True
+
+
+class ProductPatch(In):
+    sku: str | None = None
+    name: str | None = None
+    category: str | None = None
+    unit: str | None = None
+    price: Decimal | None = None
+    cost: Decimal | None = None
+    is_active: bool | None = None
+
+
+class OrderLineOut(Schema):
+    id: int
+    product: int | None = Field(None, alias="product_id")
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+
+
+class OrderLineIn(In):
+    product: int | None = None
+    description: str = ""
+    quantity: Decimal = Decimal("1")
+    unit_price: Decimal | None = Field(None, description="Defaults to the product's price.")
+
+
+ORDER_TEXT = ("number", "external_source")
+
+
+class OrderOut(Schema):
+    id: int
+    customer: int = Field(..., alias="customer_id")
+    number: str
+    external_source: str
+    external_id: str | None
+    status: str
+    channel: str
+    ordered_at: datetime
+    currency: str
+    total_amount: Decimal
+    cost_amount: Decimal
+    salesperson: int | None = Field(None, alias="salesperson_id")
+    custom: dict[str, Any]
+    lines: list[OrderLineOut]
+    created_at: datetime
+    version: int
+
+    @staticmethod
+    def resolve_lines(obj: Order) -> list[Any]:
+        return list(obj.lines.all())
+
+
+class OrderIn(In):
+    number: str = ""
+    external_source: str = ""
+    external_id: str | None = None
+    status: Order.Status = Order.Status.PAID
+    channel: Order.Channel = Order.Channel.SALES
+    ordered_at: datetime
+    currency: str | None = None
+    total_amount: Decimal | None = Field(None, description="Ignored when lines are given: their sum is used.")
+    cost_amount: Decimal = Decimal("0")
+    salesperson: int | None = None
+    custom: dict[str, Any] = {}
+    lines: list[OrderLineIn] = []
+
+
+class OrderPatch(In):
+    version: int
+    number: str | None = None
+    external_source: str | None = None
+    status: Order.Status | None = None
+    channel: Order.Channel | None = None
+    ordered_at: datetime | None = None
+    total_amount: Decimal | None = None
+    cost_amount: Decimal | None = None
+    custom: dict[str, Any] | None = None
+
+
+# ---------------------------------------------------------------- custom fields, timeline, recycle bin
+
+
+class CustomFieldOut(Schema):
+    id: int
+    entity: str
+    key: str
+    label: str
+    field_type: str
+    choices: list[Any]
+    required: bool
+    max_length: int
+    position: int
+    is_active: bool
+    show_in_list: bool
+
+
+class CustomFieldIn(In):
+    entity: CustomFieldDefinition.Entity
+    key: str
+    label: str
+    field_type: CustomFieldDefinition.FieldType = CustomFieldDefinition.FieldType.TEXT
+    choices: list[str] = []
+    required: bool = False
+    max_length: int = 200
+    position: int = 0
+    is_active: bool = True
+    show_in_list: bool = False
+
+
+class CustomFieldPatch(In):
+    label: str | None = None
+    field_type: CustomFieldDefinition.FieldType | None = None
+    choices: list[str] | None = None
+    required: bool | None = None
+    max_length: int | None = None
+    position: int | None = None
+    is_active: bool | None = None
+    show_in_list: bool | None = None
+
+
+class TimelineItemOut(Schema):
+    kind: str = Field(..., description="interaction, order, task or change")
+    at: datetime
+    id: int
+    title: str
+    data: dict[str, Any]
+
+
+class TimelinePageOut(Schema):
+    items: list[TimelineItemOut]
+    next_cursor: str | None
+
+
+class RecycleItemOut(Schema):
+    entity: str
+    id: int
+    name: str
+    customer: int | None = None
+    deleted_at: datetime | None
+    deleted_by: int | None = Field(None, alias="deleted_by_id")
+
+    @staticmethod
+    def resolve_entity(obj: Any) -> str:
+        return obj._meta.model_name
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+    @staticmethod
+    def resolve_customer(obj: Any) -> int | None:
+        return obj.pk if isinstance(obj, Customer) else getattr(obj, "customer_id", None)

@@ -1,0 +1,302 @@
+"""The customer timeline, follow-ups (跟进记录) and tasks (待办), including "my tasks"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import ConflictError
+from guanxi.governance import permissions
+from guanxi.web.http import alert_response, post_version, render_fragment, render_page, require, web_view
+
+from ..forms import InteractionEditForm, InteractionForm, TaskEditForm, TaskForm
+from ..models import Contact, Customer, Interaction, Order, Task
+from ..selectors.customers import can_change, contacts_of, customer_get, interaction_get, task_get
+from ..selectors.tasks import my_tasks, task_counts
+from ..selectors.timeline import TIMELINE_KINDS, customer_timeline
+from ..services.activity import (
+    interaction_create,
+    interaction_delete,
+    interaction_update,
+    task_complete,
+    task_create,
+    task_delete,
+    task_update,
+)
+
+TIMELINE_PER_PAGE = 20
+CHANGE_MODELS: dict[str, type[Model]] = {
+    "customer": Customer, "contact": Contact, "order": Order, "interaction": Interaction, "task": Task,
+}
+HIDDEN_CHANGE_FIELDS = {"id", "custom", "customer_id", "created_by_id", "deleted_by_id"}
+
+
+def _field_label(model: type[Model] | None, attname: str) -> tuple[str, Any]:
+    if model is None:
+        return attname, None
+    try:
+        field = model._meta.get_field(attname.removesuffix("_id") if attname.endswith("_id") else attname)
+    except FieldDoesNotExist:
+        return attname, None
+    return str(field.verbose_name), field
+
+
+def _display(field: Any, value: Any) -> str:
+    if value in (None, ""):
+        return "—"
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return str(value)
+
+
+def describe_changes(entry: Any) -> list[tuple[str, str, str]]:
+    """An audit entry's field changes as (label, before, after), for the timeline."""
+    model = CHANGE_MODELS.get(entry.entity)
+    rows = []
+    for attname, pair in (entry.changes or {}).items():
+        if attname in HIDDEN_CHANGE_FIELDS or not isinstance(pair, list) or len(pair) != 2:
+            continue
+        label, field = _field_label(model, attname)
+        rows.append((label, _display(field, pair[0]), _display(field, pair[1])))
+    custom = (entry.changes or {}).get("custom")
+    if isinstance(custom, list) and len(custom) == 2:
+        before, after = custom[0] or {}, custom[1] or {}
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) != after.get(key):
+                rows.append((key, _display(None, before.get(key)), _display(None, after.get(key))))
+    return rows
+
+
+def _kinds(request: HttpRequest) -> tuple[str, ...]:
+    kind = request.GET.get("kind", "")
+    return (kind,) if kind in TIMELINE_KINDS else TIMELINE_KINDS
+
+
+def timeline_context(request: HttpRequest, customer: Customer, page: int = 1) -> dict[str, Any]:
+    kinds = _kinds(request)
+    timeline = customer_timeline(user=request.user, customer=customer, page=page, per_page=TIMELINE_PER_PAGE,
+                                 kinds=kinds)
+    items = []
+    for item in timeline.items:
+        entry: dict[str, Any] = {"kind": item.kind, "at": item.at, "obj": item.obj}
+        if item.kind == "change":
+            model = CHANGE_MODELS.get(item.obj.entity)
+            entry["changes"] = describe_changes(item.obj)
+            entry["entity_label"] = model._meta.verbose_name if model else item.obj.entity
+        items.append(entry)
+    return {
+        "timeline": timeline,
+        "timeline_items": items,
+        "timeline_kind": kinds[0] if len(kinds) == 1 else "",
+        "next_page": timeline.page + 1,
+    }
+
+
+@web_view
+def timeline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the timeline (kind filter) or, with ?page=N, the next items and a new "load more"."""
+    customer = customer_get(user=request.user, pk=pk)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    context = {"customer": customer, "timeline_kinds": TIMELINE_KINDS, "editable": can_change(request.user, customer),
+               **timeline_context(request, customer, page)}
+    fragment = "timeline-items" if page > 1 else "timeline"
+    return render_fragment(request, "customers/customer_detail.html", fragment, context)
+
+
+@web_view
+def interaction_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = customer_get(user=request.user, pk=pk, for_change=True)
+    contacts = contacts_of(user=request.user, customer=customer)
+    if request.method != "POST":
+        form = InteractionForm(customer=customer, contacts=contacts)
+        return render_fragment(request, "customers/customer_detail.html", "followup-form",
+                               {"customer": customer, "interaction_form": form})
+    form = InteractionForm(request.POST, customer=customer, contacts=contacts)
+    status = 422
+    headers: dict[str, str] = {}
+    if form.is_valid():
+        try:
+            interaction_create(actor=request.user, customer=customer, data=form.service_data())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            form = InteractionForm(customer=customer, contacts=contacts)
+            status = 200
+            headers["HX-Trigger"] = "timeline-changed, tasks-changed"
+    return render_fragment(request, "customers/customer_detail.html", "followup-form",
+                           {"customer": customer, "interaction_form": form, "saved": status == 200},
+                           status=status, headers=headers)
+
+
+@web_view
+def task_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = customer_get(user=request.user, pk=pk, for_change=True)
+    if request.method != "POST":
+        return render_fragment(request, "customers/customer_detail.html", "task-form",
+                               {"customer": customer, "task_form": TaskForm()})
+    form = TaskForm(request.POST)
+    status, headers = 422, {}
+    if form.is_valid():
+        try:
+            task_create(actor=request.user, data={**form.service_data(), "customer": customer})
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            form, status = TaskForm(), 200
+            headers["HX-Trigger"] = "timeline-changed, tasks-changed"
+    return render_fragment(request, "customers/customer_detail.html", "task-form",
+                           {"customer": customer, "task_form": form, "saved": status == 200},
+                           status=status, headers=headers)
+
+
+@web_view
+def open_tasks_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the 360° page's open-tasks card, refreshed after a follow-up or a new task."""
+    customer = customer_get(user=request.user, pk=pk)
+    open_tasks = list(
+        Task.objects.filter(customer=customer, deleted_at__isnull=True, done_at__isnull=True)
+        .select_related("assignee").order_by("due_at")[:20]
+    )
+    return render_fragment(request, "customers/customer_detail.html", "open-tasks",
+                           {"customer": customer, "open_tasks": open_tasks, "now_ts": timezone.now(),
+                            "editable": can_change(request.user, customer)})
+
+
+TASK_TABS = ("today", "overdue", "upcoming", "done")
+
+
+@web_view
+def my_tasks_view(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("tab", "today")
+    if tab not in TASK_TABS:
+        tab = "today"
+    tasks = list(my_tasks(user=request.user, when=tab)[:200])
+    counts = task_counts(user=request.user)
+    counts["upcoming"] = my_tasks(user=request.user, when="upcoming").count()
+    context = {"tab": tab, "tasks": tasks, "counts": counts, "tabs": TASK_TABS}
+    return render_page(request, "customers/my_tasks.html", context, fragment="tab-content")
+
+
+@require_POST
+@web_view
+def task_toggle_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a task done, or reopen it (htmx replaces the row)."""
+    task = task_get(user=request.user, pk=pk, for_change=True)
+    require(request.user, permissions.CHANGE)
+    done = request.POST.get("done", "1") == "1"
+    version = request.POST.get("version")
+    error = ""
+    try:
+        task = task_complete(actor=request.user, task=task, done=done,
+                             version=int(version) if version and version.isdigit() else None)
+    except ConflictError as exc:
+        error = exc.message
+        task = task_get(user=request.user, pk=pk)
+    response = render_fragment(request, "customers/my_tasks.html", "task-row",
+                               {"task": task, "error": error}, status=409 if error else 200)
+    if not error:
+        response["HX-Trigger"] = "tasks-changed"
+    return response
+
+
+# ---- edit and delete follow-ups and tasks (modal forms on the 360° page) ---------------------
+
+FORMS = "customers/activity_forms.html"
+SAVED = "record-saved, timeline-changed, tasks-changed"
+
+
+def _detail_url(customer_id: int | None) -> str:
+    return reverse("customers:detail", args=[customer_id]) if customer_id else reverse("customers:my_tasks")
+
+
+@web_view
+def interaction_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Only someone who may change the customer edits its follow-ups (interaction_get for_change)."""
+    interaction = interaction_get(user=request.user, pk=pk, for_change=True)
+    require(request.user, permissions.CHANGE)
+    customer = interaction.customer
+    contacts = contacts_of(user=request.user, customer=customer)
+    if request.method != "POST":
+        form = InteractionEditForm(instance=interaction, customer=customer, contacts=contacts)
+        return render_fragment(request, FORMS, "interaction-form", {"form": form, "interaction": interaction})
+    form = InteractionEditForm(request.POST, instance=interaction, customer=customer, contacts=contacts)
+    status = 422
+    if form.is_valid():
+        try:
+            interaction_update(actor=request.user, interaction=interaction, data=form.service_data(),
+                               version=form.cleaned_data.get("version"))
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+            status = 409
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            return alert_response(request, _("Follow-up saved."), trigger=SAVED,
+                                  redirect_to=_detail_url(customer.pk))
+    return render_fragment(request, FORMS, "interaction-form",
+                           {"form": form, "interaction": interaction, "conflict": status == 409}, status=status)
+
+
+@require_POST
+@web_view
+def interaction_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    interaction = interaction_get(user=request.user, pk=pk, for_change=True)
+    require(request.user, permissions.CHANGE)
+    url = _detail_url(interaction.customer_id)
+    try:
+        interaction_delete(actor=request.user, interaction=interaction, version=post_version(request))
+    except ConflictError as exc:
+        return alert_response(request, exc.message, level="warning", status=409, redirect_to=url)
+    return alert_response(request, _("Follow-up moved to the recycle bin."), trigger="timeline-changed",
+                          redirect_to=url)
+
+
+@web_view
+def task_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Title, due date, notes and the assignee (among the people the user may give tasks to)."""
+    task = task_get(user=request.user, pk=pk, for_change=True)
+    require(request.user, permissions.CHANGE)
+    if request.method != "POST":
+        return render_fragment(request, FORMS, "task-form",
+                               {"form": TaskEditForm(instance=task, user=request.user), "task": task})
+    form = TaskEditForm(request.POST, instance=task, user=request.user)
+    status = 422
+    if form.is_valid():
+        try:
+            task_update(actor=request.user, task=task, data=form.service_data(),
+                        version=form.cleaned_data.get("version"))
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+            status = 409
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            return alert_response(request, _("Task saved."), trigger=SAVED, redirect_to=_detail_url(task.customer_id))
+    return render_fragment(request, FORMS, "task-form", {"form": form, "task": task, "conflict": status == 409},
+                           status=status)
+
+
+@require_POST
+@web_view
+def task_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_get(user=request.user, pk=pk, for_change=True)
+    require(request.user, permissions.CHANGE)
+    url = _detail_url(task.customer_id)
+    try:
+        task_delete(actor=request.user, task=task, version=post_version(request))
+    except ConflictError as exc:
+        return alert_response(request, exc.message, level="warning", status=409, redirect_to=url)
+    return alert_response(request, _("Task moved to the recycle bin."), trigger="timeline-changed, tasks-changed",
+                          redirect_to=url)

@@ -1,0 +1,1 @@
+"""The settings pages (/settings/): audit trail, recycle bin, custom fields, people, departments, API tokens."""
