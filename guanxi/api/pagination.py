@@ -122,6 +122,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def _position(item: Any, ordering: list[tuple[str, bool]]) -> list[Any]:
+    if isinstance(item, dict):  # a `.values()` row: the ordering fields are among its keys
+        return [_jsonable(item[name]) for name, _desc in ordering]
     return [_jsonable(getattr(item, item._meta.get_field(name).attname)) for name, _desc in ordering]
 
 

@@ -25,7 +25,7 @@ from guanxi.core.errors import NotFoundError, PermissionDeniedError
 from guanxi.governance import permissions
 from guanxi.governance.selectors import active_users, assignable_owner_ids
 
-from .filters import CustomerFilter
+from .filters import CustomerFilter, OrderFilter
 from .models import CustomFieldDefinition, Product
 from .schemas import (
     CONTACT_TEXT,
@@ -45,6 +45,7 @@ from .schemas import (
     InteractionOut,
     InteractionPatch,
     OrderIn,
+    OrderListQuery,
     OrderOut,
     OrderPatch,
     ProductIn,
@@ -119,7 +120,8 @@ def customer_list(request: ApiRequest, filters: Query[CustomerListQuery]) -> Any
     form = CustomerFilter(filters.model_dump(exclude_none=True))  # type: ignore[attr-defined]
     if not form.is_valid():
         raise _query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
-    return sel.customer_list(user=request.auth, filters=form).prefetch_related("tags")
+    # Plain rows, not model instances: at least as fast as a bare `.values()` view (bench/bench_web.py).
+    return sel.customer_rows(sel.customer_list(user=request.auth, filters=form))
 
 
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
@@ -421,10 +423,14 @@ def _order_lines(user: Any, lines: list[dict[str, Any]]) -> list[dict[str, Any]]
     return result
 
 
-@router.get("/orders", response=list[OrderOut], tags=["orders"], summary="All orders you may see")
+@router.get("/orders", response=list[OrderOut], tags=["orders"],
+            summary="All orders you may see (search, status, channel, date range, sort)")
 @paginate
-def order_list(request: ApiRequest) -> Any:
-    return sel.order_list(user=request.auth).prefetch_related("lines")
+def order_list(request: ApiRequest, filters: Query[OrderListQuery]) -> Any:  # type: ignore[valid-type]
+    form = OrderFilter(filters.model_dump(exclude_none=True))  # type: ignore[attr-defined]
+    if not form.is_valid():
+        raise _query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
+    return form.apply(sel.order_list(user=request.auth)).prefetch_related("lines")
 
 
 @router.get("/customers/{int:customer_id}/orders", response=list[OrderOut], tags=["orders"])

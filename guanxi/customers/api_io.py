@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
@@ -145,7 +146,7 @@ def import_errors_download(request: HttpRequest, job_id: int) -> HttpResponse:
 @router.get("/exports/{entity}.{fmt}", summary="Export with the customer list's filters",
             response={200: None}, openapi_extra={"responses": {"200": {"content": {XLSX: {}, "text/csv": {}}}}})
 def export(request: HttpRequest, entity: Literal["customer", "contact", "order"],
-           fmt: Literal["csv", "xlsx"]) -> HttpResponse:
+           fmt: Literal["csv", "xlsx"]) -> HttpResponseBase:
     """Query parameters are those of the customer list (q, kind, lifecycle, owner, department, province,
     industry, tag, has_orders, sort); contacts and orders are those of the matching customers."""
     if not permissions.can(request.user, permissions.EXPORT):
@@ -157,8 +158,7 @@ def export(request: HttpRequest, entity: Literal["customer", "contact", "order"]
                                            params=filters.cleaned_data)
     name = export_filename(entity, fmt)
     if fmt == "csv":
-        response: HttpResponse = StreamingHttpResponse(csv_stream(headers, rows),
-                                                       content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(csv_stream(headers, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     return FileResponse(xlsx_file(headers, rows, sheet_title(entity)), as_attachment=True, filename=name,

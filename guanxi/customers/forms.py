@@ -34,6 +34,12 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format=DATETIME_LOCAL, **kwargs)
 
 
+def changed_data(form: Any) -> dict[str, Any]:
+    """An edit form's model fields the user changed: an untouched date (shown in local time) is not
+    sent back as a "change" of time zone, and the audit trail lists only real edits."""
+    return {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.changed_data}
+
+
 class BootstrapMixin:
     """Bootstrap classes on every widget, and is-invalid on fields with errors."""
 
@@ -48,7 +54,9 @@ class BootstrapMixin:
                 css = "form-select"
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:  # type: ignore[attr-defined]
+            # Only errors already found: reading self.errors here would validate the form before a
+            # subclass's __init__ has narrowed its querysets or made fields required.
+            if self._errors and name in self._errors:  # type: ignore[attr-defined]
                 css += " is-invalid"
             widget.attrs["class"] = css
 
@@ -269,7 +277,7 @@ class InteractionEditForm(InteractionForm):
         self.style()
 
     def service_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return changed_data(self)
 
 
 class TaskForm(BootstrapMixin, forms.ModelForm):
@@ -310,9 +318,12 @@ class TaskEditForm(TaskForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignee_choices(user, self.instance.assignee_id)
+        self.fields["assignee"].queryset = assignee_choices(user, self.instance.assignee_id)  # type: ignore[attr-defined]
         self.fields["version"].initial = self.instance.version
         self.style()
+
+    def service_data(self) -> dict[str, Any]:
+        return changed_data(self)
 
 
 class OrderForm(BootstrapMixin, forms.ModelForm):
@@ -344,6 +355,9 @@ class OrderEditForm(OrderForm):
         self.fields["ordered_at"].required = True
         self.fields["version"].initial = self.instance.version
         self.style()
+
+    def service_data(self) -> dict[str, Any]:
+        return changed_data(self)
 
 
 class OrderLineForm(BootstrapMixin, forms.Form):

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from ninja import Field, Schema
 from pydantic import ConfigDict, create_model
 
-from .filters import CustomerFilter
+from .filters import CustomerFilter, OrderFilter
 from .models import Customer, CustomFieldDefinition, Interaction, Order
 
 
@@ -29,20 +30,22 @@ def body_data(payload: Schema, blank: tuple[str, ...] = ()) -> dict[str, Any]:
     return data
 
 
-def _customer_list_query() -> type[Schema]:
-    """The list's query parameters are CustomerFilter's fields: the one filter definition."""
+def _filter_query(filter_form: type[forms.Form], schema_name: str) -> type[Schema]:
+    """A list's query parameters are its filter form's fields: the one filter definition per list.
+    Values arrive as text and the form validates them, exactly as on the web list."""
     fields: dict[str, Any] = {}
-    for name, form_field in CustomerFilter.base_fields.items():
+    for name, form_field in filter_form.base_fields.items():
         extra: dict[str, Any] = {}
         choices = [str(c[0]) for c in getattr(form_field, "choices", []) if c[0] != ""]
         if choices:
             extra["json_schema_extra"] = {"enum": choices}
         description = str(form_field.help_text or form_field.label or name)
         fields[name] = (str | None, Field(None, description=description, **extra))
-    return create_model("CustomerListQuery", __base__=Schema, **fields)
+    return create_model(schema_name, __base__=Schema, **fields)
 
 
-CustomerListQuery = _customer_list_query()
+CustomerListQuery = _filter_query(CustomerFilter, "CustomerListQuery")
+OrderListQuery = _filter_query(OrderFilter, "OrderListQuery")
 
 # ---------------------------------------------------------------- customers
 
@@ -76,17 +79,29 @@ class CustomerOut(Schema):
     updated_at: datetime
     version: int
 
+    # The list endpoint serialises plain rows (`selectors.customers.customer_rows`, dicts with the
+    # tag names and the owner's / department's names joined in): no model instances, no manager per
+    # row. Single customers come as model instances.
     @staticmethod
-    def resolve_tags(obj: Customer) -> list[str]:
+    def resolve_tags(obj: Customer | dict[str, Any]) -> list[str]:
+        if isinstance(obj, dict):
+            return obj["tags"]
         return sorted(t.name for t in obj.tags.all())
 
     @staticmethod
-    def resolve_owner_name(obj: Customer) -> str:
+    def resolve_owner_name(obj: Customer | dict[str, Any]) -> str:
+        if isinstance(obj, dict):
+            if obj["owner_id"] is None:
+                return ""
+            full = f"{obj['owner__first_name']} {obj['owner__last_name']}".strip()  # User.get_full_name()
+            return full or obj["owner__username"]
         owner = obj.owner
         return (owner.get_full_name() or owner.get_username()) if owner is not None else ""
 
     @staticmethod
-    def resolve_department_name(obj: Customer) -> str:
+    def resolve_department_name(obj: Customer | dict[str, Any]) -> str:
+        if isinstance(obj, dict):
+            return obj["department__name"] or ""
         return obj.department.name if obj.department is not None else ""
 
 

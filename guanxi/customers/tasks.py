@@ -13,11 +13,12 @@ def purge_recycle_bin() -> dict[str, int]:
 
 
 @task()
-def run_import_job(job_id: int) -> dict[str, int] | None:
-    """Run one import job (dry run or commit). Idempotent: a finished job is left alone."""
+def run_import_job(job_id: int, language: str | None = None) -> dict[str, int] | None:
+    """Run one import job (dry run or commit) with its messages in `language`. Idempotent: a finished job
+    is left alone."""
     from .services.imports import import_job_run
 
-    job = import_job_run(job_id=job_id)
+    job = import_job_run(job_id=job_id, language=language)
     if job is None:
         return None
     return {"processed": job.processed_rows, "created": job.created_count, "updated": job.updated_count,

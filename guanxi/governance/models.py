@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Department(models.Model):
@@ -40,7 +41,7 @@ class Scope(models.TextChoices):
 
 class Employee(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("employee status", "Active")
         DEPARTED = "departed", _("Departed")
 
     user = models.OneToOneField(
@@ -73,14 +74,14 @@ class AuditLog(models.Model):
     """Append-only: rows are written by services in the same transaction as the change."""
 
     class Action(models.TextChoices):
-        CREATE = "create", _("Created")
-        UPDATE = "update", _("Updated")
-        DELETE = "delete", _("Deleted")
-        RESTORE = "restore", _("Restored")
-        PURGE = "purge", _("Purged")
-        EXPORT = "export", _("Exported")
-        IMPORT = "import", _("Imported")
-        LOGIN = "login", _("Logged in")
+        CREATE = "create", pgettext_lazy("audit action", "Created")
+        UPDATE = "update", pgettext_lazy("audit action", "Updated")
+        DELETE = "delete", pgettext_lazy("audit action", "Deleted")
+        RESTORE = "restore", pgettext_lazy("audit action", "Restored")
+        PURGE = "purge", pgettext_lazy("audit action", "Purged")
+        EXPORT = "export", pgettext_lazy("audit action", "Exported")
+        IMPORT = "import", pgettext_lazy("audit action", "Imported")
+        LOGIN = "login", pgettext_lazy("audit action", "Logged in")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -25,7 +25,7 @@ class TableSpec:
         fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
         self.model = model
         self.table = model._meta.db_table
-        self.columns = [f.column for f in fields]
+        self.columns = [str(f.column) for f in fields]
         self.attnames = [f.attname for f in fields]
         self.defaults: list[Any] = [
             None if (f.primary_key or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from stdnum.cn import uscc
 
 from guanxi.core.models import RestrictedQuerySet, SoftDeleteModel, TimeStampedModel, VersionedModel
@@ -143,7 +144,7 @@ class Contact(TimeStampedModel, VersionedModel, SoftDeleteModel):
         _("external id"), max_length=64, null=True, blank=True,
         help_text=_("The id in the system the contact was imported from; a re-import updates this contact."),
     )
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     mobile_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
     phone = models.CharField(_("phone"), max_length=30, blank=True)

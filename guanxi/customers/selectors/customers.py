@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
+from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError
@@ -22,6 +24,41 @@ def customer_list(*, user: Any, filters: CustomerFilter | None = None) -> QueryS
     if filters is not None:
         qs = filters.apply(qs, user)
     return qs
+
+
+# What CustomerOut reads, as columns (the owner's and department's names joined in).
+CUSTOMER_ROW_FIELDS = (
+    "id", "kind", "name", "short_name", "credit_code", "industry", "source", "province", "city", "address",
+    "birthday", "lifecycle", "churn_reason", "owner_id", "owner__username", "owner__first_name",
+    "owner__last_name", "department_id", "department__name", "notes", "custom", "last_interaction_at",
+    "created_at", "updated_at", "version",
+)
+
+
+class _RowsWithTags(ValuesIterable):
+    """`.values()` rows, each with its sorted tag names added by one query per fetch."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        rows = list(super().__iter__())
+        names: dict[int, list[str]] = {}
+        if rows:
+            through = Customer.tags.through.objects  # type: ignore[attr-defined]
+            for cid, name in through.filter(customer_id__in=[r["id"] for r in rows]).values_list(
+                "customer_id", "tag__name"
+            ):
+                names.setdefault(cid, []).append(name)
+        for row in rows:
+            row["tags"] = sorted(names.get(row["id"], ()))
+        return iter(rows)
+
+
+def customer_rows(qs: QuerySet[Customer]) -> QuerySet[Any]:
+    """`qs` as plain dicts (CUSTOMER_ROW_FIELDS + "tags") for serialising lists: several times
+    cheaper than model instances with select_related and a tags prefetch. Still a lazy queryset,
+    so the paginator can order, filter and slice it."""
+    rows = qs.values(*CUSTOMER_ROW_FIELDS)
+    rows._iterable_class = _RowsWithTags  # the documented hook values()/values_list() themselves use
+    return rows
 
 
 def capped_count(qs: QuerySet, cap: int | None = None) -> tuple[int, bool]:

@@ -139,7 +139,7 @@ def guess_mapping(*, user: Any, entity: str, headers: list[str],
     """{header: field key or ""}: the user's remembered mapping first, then Chinese/English names."""
     fields = fields if fields is not None else fields_for(entity)
     keys = {f.key for f in fields}
-    remembered = {}
+    remembered: dict[str, str] = {}
     if getattr(user, "pk", None):
         saved = ImportMapping.objects.filter(user=user, entity=entity).first()
         remembered = saved.mapping if saved else {}

@@ -8,7 +8,13 @@ from guanxi.customers.filters import CustomerFilter
 from guanxi.customers.models import Contact, Customer, CustomFieldDefinition, Task
 from guanxi.customers.selectors.customers import customer_list
 from guanxi.customers.services.activity import interaction_create
-from guanxi.customers.services.customers import contact_create, customer_create, customer_delete, customer_restore, customer_update
+from guanxi.customers.services.customers import (
+    contact_create,
+    customer_create,
+    customer_delete,
+    customer_restore,
+    customer_update,
+)
 from guanxi.customers.services.recycle import recycle_bin_purge
 from guanxi.governance.models import AuditLog
 

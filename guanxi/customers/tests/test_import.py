@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,9 +34,21 @@ def xlsx_bytes(rows: list[list[object]]) -> bytes:
     return buf.getvalue()
 
 
+def committed():
+    """The task is queued on commit; tests run inside a transaction, so run the callbacks here."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def start(actor, job, **kwargs):
+    with committed():
+        job = import_job_start(actor=actor, job=job, **kwargs)
+    job.refresh_from_db()
+    return job
+
+
 def run(actor, entity, content, *, mode="commit", mapping=None, filename="data.csv", source="import"):
     job = import_job_create(actor=actor, entity=entity, filename=filename, content=content, source=source)
-    return import_job_start(actor=actor, job=job, mode=mode, mapping=mapping)
+    return start(actor, job, mode=mode, mapping=mapping)
 
 
 CUSTOMERS_CSV = (
@@ -70,8 +82,8 @@ def test_mapping_is_guessed_and_remembered(org):
     job = import_job_create(actor=org.admin, entity="customer", filename="a.csv",
                             content=csv_bytes("公司名称,手机,奇怪的列\nA公司,13800138000,x\n"))
     assert job.mapping == {"公司名称": "name", "手机": "", "奇怪的列": ""}
-    import_job_start(actor=org.admin, job=job, mode="dry_run",
-                     mapping={"公司名称": "name", "手机": "", "奇怪的列": "industry"})
+    start(org.admin, job, mode="dry_run",
+          mapping={"公司名称": "name", "手机": "", "奇怪的列": "industry"})
     again = import_job_create(actor=org.admin, entity="customer", filename="b.csv",
                               content=csv_bytes("公司名称,奇怪的列\nB公司,制造\n"))
     assert again.mapping == {"公司名称": "name", "奇怪的列": "industry"}
@@ -87,7 +99,7 @@ def test_dry_run_writes_nothing(org):
     assert not Customer.objects.filter(external_id__in=["C1", "C2"]).exists()
     assert AuditLog.objects.count() == audits
     # ... then commit the same job
-    job = import_job_start(actor=org.admin, job=job, mode="commit")
+    job = start(org.admin, job, mode="commit")
     assert job.status == "done" and Customer.objects.filter(external_id__in=["C1", "C2"]).count() == 2
 
 
@@ -294,14 +306,16 @@ def test_import_pages_flow(client, org):
     mapping_page = client.get(response["Location"])
     assert "统一社会信用代码" in mapping_page.content.decode()
     post = {f"col_{i}": job.mapping[h] for i, h in enumerate(job.headers)}
-    response = client.post(response["Location"], {**post, "action": "dry_run"})
+    with committed():
+        response = client.post(response["Location"], {**post, "action": "dry_run"})
     assert response.status_code == 302
     page = client.get(response["Location"])
     assert "Import the good rows" in page.content.decode()
     fragment = client.get(response["Location"], HTTP_HX_REQUEST="true")
     assert "<html" not in fragment.content.decode() and "import-progress" in fragment.content.decode()
     assert not Customer.objects.filter(external_id="C1").exists()
-    client.post(reverse("customers_io:import_commit", args=[job.pk]))
+    with committed():
+        client.post(reverse("customers_io:import_commit", args=[job.pk]))
     job.refresh_from_db()
     assert Customer.objects.filter(external_id="C1").exists(), (job.status, job.message, job.errors)
     errors = client.get(reverse("customers_io:import_errors", args=[job.pk]))
@@ -335,16 +349,20 @@ def test_api_import_status_errors(client, org):
     client.force_login(org.admin)
     upload = io.BytesIO(csv_bytes(ORDERS_CSV.replace("O1,C1", "O1,ZZ")))
     upload.name = "orders.csv"
-    response = client.post("/api/imports", {"file": upload, "entity": "order", "mode": "dry_run"})
+    with committed():
+        response = client.post("/api/imports", {"file": upload, "entity": "order", "mode": "dry_run"})
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["status"] == "done" and body["mode"] == "dry_run" and body["total_rows"] == 3
+    assert body["status"] == "queued" and body["mode"] == "dry_run" and body["total_rows"] == 3
     status = client.get(f"/api/imports/{body['id']}").json()
+    assert status["status"] == "done"
     assert status["error_count"] == 3 and status["percent"] == 100
     errors = client.get(f"/api/imports/{body['id']}/errors").json()
     assert errors["count"] == 3 and errors["items"][0]["line"] == 2
     assert client.get(f"/api/imports/{body['id']}/errors.xlsx").status_code == 200
-    started = client.post(f"/api/imports/{body['id']}/start", {"mode": "commit"}, content_type="application/json")
+    with committed():
+        started = client.post(f"/api/imports/{body['id']}/start", {"mode": "commit"},
+                              content_type="application/json")
     assert started.status_code == 200 and started.json()["mode"] == "commit"
 
 

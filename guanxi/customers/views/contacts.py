@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.views.decorators.http import require_POST
-
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ConflictError, NotFoundError
 from guanxi.core.text import mask_phone

@@ -3,6 +3,7 @@ services write, `guanxi.web.http.web_view` turns NotFoundError/PermissionDeniedE
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ConflictError
 from guanxi.governance import permissions
+from guanxi.governance.models import Department, Role
+from guanxi.governance.selectors import active_users, assignable_owner_ids, user_department_ids
 from guanxi.web.http import is_htmx, render_page, require, web_view
 
 from ..filters import CustomerFilter
@@ -43,6 +46,43 @@ SORT_LABELS = [
 ]
 
 
+# Who gets the "specific owner" and "department" filters: people who look across others' customers.
+OWNER_FILTER_ROLES = {Role.ADMIN, Role.SALES_MANAGER, Role.SERVICE_MANAGER}
+MORE_FILTERS = ("department", "industry", "has_orders", "province", "tag")
+
+
+def _people_and_departments(user: Any) -> tuple[list[Any], list[tuple[int, str]]]:
+    """Owners and departments a manager / admin can filter by (nothing for other roles)."""
+    if permissions.role_of(user) not in OWNER_FILTER_ROLES:
+        return [], []
+    people = active_users()
+    allowed = assignable_owner_ids(user)
+    if allowed is not None:
+        people = people.filter(pk__in=allowed)
+    all_departments = list(Department.objects.order_by("name").values_list("id", "name", "parent_id"))
+    if permissions.scope_of(user) != "all":
+        mine = set(user_department_ids(user))
+        all_departments = [d for d in all_departments if d[0] in mine]
+    return list(people.only("id", "username", "first_name", "last_name")[:500]), _tree(all_departments)
+
+
+def _tree(rows: Sequence[tuple[int, str, int | None]]) -> list[tuple[int, str]]:
+    """Departments in tree order, children indented under their parent."""
+    ids = {pk for pk, _name, _parent in rows}
+    children: dict[int | None, list[tuple[int, str]]] = {}
+    for pk, name, parent in rows:
+        children.setdefault(parent if parent in ids else None, []).append((pk, name))
+    result: list[tuple[int, str]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for pk, name in children.get(parent, []):
+            result.append((pk, "\u2003" * depth + name))
+            walk(pk, depth + 1)
+
+    walk(None, 0)
+    return result
+
+
 def _page_number(request: HttpRequest) -> int:
     try:
         return max(1, min(int(request.GET.get("page", "1")), 10_000))
@@ -52,7 +92,10 @@ def _page_number(request: HttpRequest) -> int:
 
 @web_view
 def customer_list_view(request: HttpRequest) -> HttpResponse:
-    filters = CustomerFilter(request.GET or None)
+    params = request.GET.copy()
+    for key in [k for k, v in params.items() if v == ""]:
+        params.pop(key)  # empty inputs from the filter form are "no filter"
+    filters = CustomerFilter(params or None)
     valid = filters.is_valid() if filters.is_bound else True
     if not filters.is_bound:
         filters.cleaned_data = {}
@@ -71,8 +114,10 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     list_fields = [d for d in definitions_for("customer") if d.show_in_list]
     for row in rows:
         row.list_custom = [(row.custom or {}).get(d.key, "") for d in list_fields]  # type: ignore[attr-defined]
-    query = request.GET.copy()
+    query = params.copy()
     query.pop("page", None)
+    people, departments = _people_and_departments(request.user)
+    owner = filters.data.get("owner", "") if filters.is_bound else ""
     context = {
         "filters": filters,
         "rows": rows,
@@ -86,7 +131,11 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "sort_labels": SORT_LABELS,
         "kinds": Customer.Kind.choices,
         "lifecycles": Customer.Lifecycle.choices,
-        "is_filtered": any(v for k, v in request.GET.items() if k not in {"page", "sort"}),
+        "is_filtered": any(k not in {"page", "sort"} for k in query),
+        "people": people,
+        "departments": departments,
+        "owner_person": owner if owner.isdigit() else "",
+        "more_open": filters.is_bound and any(filters.data.get(k) for k in MORE_FILTERS),
         "can_create": permissions.can(request.user, permissions.CHANGE),
         "all_tags": Tag.objects.order_by("name").values_list("name", flat=True)[:200],
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import PermissionDeniedError
@@ -24,19 +25,18 @@ from ..services.exports import (
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def export_response(user: object, entity: str, fmt: str, params: dict) -> HttpResponse:
+def export_response(user: object, entity: str, fmt: str, params: dict) -> HttpResponseBase:
     """Shared by the web view and the API: filters checked, permission checked, audited, streamed."""
     filters = CustomerFilter(params)
     if not filters.is_valid():
-        response = HttpResponse(
-            "\n".join(f"{k}: {' '.join(v)}" for k, v in filters.errors.items()), status=400,
+        return HttpResponse(
+            "\n".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in filters.errors.items()), status=400,
             content_type="text/plain; charset=utf-8")
-        return response
     headers, rows, _count = export_prepare(user=user, entity=entity, filters=filters, fmt=fmt,
                                            params=filters.cleaned_data)
     name = export_filename(entity, fmt)
     if fmt == "csv":
-        response: HttpResponse = StreamingHttpResponse(csv_stream(headers, rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(csv_stream(headers, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     return FileResponse(xlsx_file(headers, rows, sheet_title(entity)), as_attachment=True, filename=name,
@@ -44,7 +44,7 @@ def export_response(user: object, entity: str, fmt: str, params: dict) -> HttpRe
 
 
 @login_required
-def export(request: HttpRequest, entity: str, fmt: str) -> HttpResponse:
+def export(request: HttpRequest, entity: str, fmt: str) -> HttpResponseBase:
     if entity not in EXPORT_ENTITIES or fmt not in EXPORT_FORMATS:
         raise Http404()
     if not permissions.can(request.user, permissions.EXPORT):

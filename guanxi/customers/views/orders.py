@@ -17,7 +17,7 @@ from guanxi.core.errors import ConflictError
 from guanxi.governance import permissions
 from guanxi.web.http import is_htmx, post_version, render_fragment, render_page, require, web_view
 
-from ..filters_orders import OrderFilter
+from ..filters import OrderFilter
 from ..forms import OrderEditForm, OrderForm, OrderLineFormSet
 from ..models import Order, OrderLine
 from ..selectors.customers import can_change, capped_count, customer_get, order_get, order_list, orders_of

@@ -42,3 +42,12 @@ def test_home(client, org, customers, django_assert_max_num_queries):
 def test_home_read_only_has_no_new_button(client, org):
     client.force_login(org.analyst)
     assert reverse("customers:create") not in client.get(reverse("home")).content.decode()
+
+
+def test_favicon_linked_and_served(client, org):
+    client.force_login(org.rep)
+    body = client.get(reverse("home")).content.decode()
+    assert 'rel="icon"' in body and "web/favicon.svg" in body
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url.endswith("web/favicon.svg")
+    assert 'id="page-alerts"' in body and reverse("customers:order_list") in body
