@@ -85,3 +85,26 @@ def alert_response(request: HttpRequest, message: str, *, level: str = "success"
     if trigger:
         response["HX-Trigger"] = trigger
     return response
+
+
+def page_number(request: HttpRequest, *, last: int = 10_000) -> int:
+    """The `page` query parameter, clamped to 1..last (bad values mean the first page)."""
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), last))
+    except ValueError:
+        return 1
+
+
+def slice_page(qs: Any, page: int, per_page: int) -> tuple[list[Any], bool]:
+    """Rows of one page and whether there is a next one, without counting the whole table."""
+    start = (page - 1) * per_page
+    rows = list(qs[start: start + per_page + 1])
+    return rows[:per_page], len(rows) > per_page
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string minus some parameters (pagination links that keep the filters)."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()

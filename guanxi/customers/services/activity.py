@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.governance.selectors import assignable_owner_ids
+
 from ..models import Customer, Interaction, Task
 from .records import record_create, record_restore, record_soft_delete, record_update
 
@@ -58,15 +60,34 @@ def interaction_restore(*, actor: Any, interaction: Interaction) -> Interaction:
     return record_restore(actor=actor, instance=interaction)
 
 
+def _check_assignee(actor: Any, assignee: Any) -> None:
+    """The actor may give a task to themself and to whom they may make a customer's owner."""
+    if actor is None or assignee is None:  # a system job; a missing assignee is the model's error
+        return
+    if assignee.pk == actor.pk:
+        return
+    allowed = assignable_owner_ids(actor)
+    if allowed is not None and assignee.pk not in allowed:
+        raise ValidationError({"assignee": [_("You cannot give tasks to this person.")]})
+
+
 @transaction.atomic
 def task_create(*, actor: Any, data: dict[str, Any]) -> Task:
     data = dict(data)
     data.setdefault("assignee", actor)
+    _check_assignee(actor, data["assignee"])
     return record_create(actor=actor, instance=Task(created_by=actor, **data))
 
 
 @transaction.atomic
 def task_update(*, actor: Any, task: Task, data: dict[str, Any], version: int | None) -> Task:
+    """Change a task. A new assignee must be one the actor may assign; keeping the current one
+    (even someone the actor could not pick today) is always allowed."""
+    assignee = data.get("assignee")
+    if assignee is not None:
+        current = Task._base_manager.select_for_update().values_list("assignee_id", flat=True).get(pk=task.pk)
+        if assignee.pk != current:
+            _check_assignee(actor, assignee)
     return record_update(actor=actor, instance=task, data=data, version=version)
 
 

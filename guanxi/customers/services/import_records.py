@@ -12,7 +12,7 @@ from guanxi.governance.selectors import assignable_owner_ids
 
 from ..models import Contact, Customer, ImportEntity, ImportJob, Tag
 from .customers import _apply_search_keys, _department_of
-from .import_runner import external_ids_in, Candidate, ParsedUnit, Runner
+from .import_runner import Candidate, ParsedUnit, Runner, external_ids_in
 
 
 class CustomerRunner(Runner):

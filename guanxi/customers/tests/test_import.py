@@ -390,3 +390,130 @@ def test_big_imports_use_the_compact_audit_scheme(org):
     batch = AuditLog.objects.get(action="import", object_id=str(job.pk))
     assert sorted(batch.changes["created_ids"]) == sorted(Customer.objects.filter(
         external_id__startswith="X").values_list("pk", flat=True))
+
+
+# ---- the order importer's fast path ---------------------------------------------------------------
+
+def test_the_task_is_queued_only_when_the_job_is_committed(org):
+    job = import_job_create(actor=org.admin, entity="customer", filename="c.csv", content=csv_bytes(CUSTOMERS_CSV))
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        started = import_job_start(actor=org.admin, job=job, mode="commit")
+    assert started.status == ImportJob.Status.QUEUED and len(callbacks) == 1
+    assert not Customer.objects.filter(external_id="C1").exists()
+    callbacks[0]()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and Customer.objects.filter(external_id="C1").exists()
+
+
+def test_unchanged_orders_are_not_rewritten_on_reimport(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run(org.admin, "customer", csv_bytes(CUSTOMERS_CSV))
+    run(org.admin, "order", csv_bytes(ORDERS_CSV), source="shop")
+    before = {o.pk: (o.version, o.updated_at) for o in Order.objects.all()}
+    audits = AuditLog.objects.filter(entity="order").count()
+    with CaptureQueriesContext(connection) as queries:
+        again = run(org.admin, "order", csv_bytes(ORDERS_CSV), source="shop")
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 2)
+    assert {o.pk: (o.version, o.updated_at) for o in Order.objects.all()} == before
+    table = Order._meta.db_table
+    writes = [q["sql"] for q in queries.captured_queries
+              if table in q["sql"] and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "COPY"))]
+    assert writes == []
+    assert AuditLog.objects.filter(entity="order").count() == audits
+    # a changed row is written (and audited) with its version bumped
+    changed = run(org.admin, "order", csv_bytes(ORDERS_CSV.replace("100.50", "99")), source="shop")
+    assert (changed.updated_count, changed.unchanged_count) == (1, 1)
+    o1 = Order.objects.get(external_id="O1")
+    assert o1.total_amount == Decimal("99") and o1.version == 2
+    entry = AuditLog.objects.get(action="update", entity="order", object_id=str(o1.pk))
+    assert entry.changes["total_amount"] == ["100.50", "99"] and entry.customer_id == o1.customer_id
+
+
+def test_the_raw_order_write_fills_every_column_the_service_fills(org):
+    from guanxi.customers.services.orders import order_create
+
+    run(org.admin, "customer", csv_bytes(CUSTOMERS_CSV))
+    customer = Customer.objects.get(external_id="C2")
+    text = "订单ID,订单号,客户编号,下单时间,金额,成本,渠道,状态\nR1,NO-1,C2,2024-05-01 10:30,100.50,60,门店,已付款\n"
+    job = run(org.admin, "order", csv_bytes(text), source="shop")
+    assert job.created_count == 1, job.errors
+    imported = Order.objects.get(external_id="R1")
+    made = order_create(actor=org.admin, customer=customer, data={
+        "number": "NO-1", "external_source": "shop", "external_id": "R2", "ordered_at": imported.ordered_at,
+        "total_amount": Decimal("100.50"), "cost_amount": Decimal("60"), "channel": "store", "status": "paid"})
+    made.refresh_from_db()
+    skip = {"id", "external_id", "created_at", "updated_at"}
+    for f in Order._meta.concrete_fields:
+        if f.name not in skip:
+            assert getattr(imported, f.attname) == getattr(made, f.attname), f.name
+    assert imported.salesperson_id == customer.owner_id and imported.version == 1 and imported.custom == {}
+    assert imported.created_at == imported.updated_at and abs(timezone.now() - imported.created_at).seconds < 60
+    assert imported.currency and imported.deleted_at is None
+    # the id came from the table's sequence: the next ORM insert does not collide
+    assert made.pk != imported.pk and Order.objects.count() == 2
+
+
+def test_order_field_rules_give_the_models_verdict_and_messages():
+    from django.core.exceptions import ValidationError
+
+    from guanxi.customers.services.import_checks import field_rule
+
+    cases = {
+        "number": ["NO-1", "x" * 50, "x" * 51, ""],
+        "currency": ["CNY", "ABCD"],
+        "status": ["paid", "lost"],
+        "total_amount": [Decimal("1.5"), Decimal("0"), Decimal("-1"), Decimal("1.234"), Decimal("1E+12"),
+                         Decimal("999999999999.99"), Decimal("1E-9"), Decimal("100.500")],
+        "ordered_at": [timezone.now()],
+    }
+
+    def verdict(clean, value):
+        try:
+            return "ok", clean(value)
+        except ValidationError as exc:
+            return "error", exc.messages
+
+    for name, values in cases.items():
+        model_field = Order._meta.get_field(name)
+        rule = field_rule(model_field)
+        for value in values:
+            assert verdict(rule, value) == verdict(lambda v, f=model_field: f.clean(v, None), value), (name, value)
+
+
+def test_an_order_changed_during_the_import_is_reported_not_overwritten(org, monkeypatch):
+    from django.db.models import F
+
+    from guanxi.customers.services import import_orders
+
+    run(org.admin, "customer", csv_bytes(CUSTOMERS_CSV))
+    run(org.admin, "order", csv_bytes(ORDERS_CSV), source="shop")
+    original = import_orders.OrderRunner.prepare
+
+    def someone_edits_meanwhile(self, parsed):
+        original(self, parsed)
+        Order.objects.filter(external_id="O1").update(version=F("version") + 1, number="edited")
+
+    monkeypatch.setattr(import_orders.OrderRunner, "prepare", someone_edits_meanwhile)
+    job = run(org.admin, "order", csv_bytes(ORDERS_CSV.replace("100.50", "99")), source="shop")
+    assert job.updated_count == 0 and job.error_count == 2  # O1 refused, O3 bad as before
+    assert any("changed by someone else" in e["message"] for e in job.errors)
+    o1 = Order.objects.get(external_id="O1")
+    assert o1.total_amount == Decimal("100.50") and o1.number == "edited"
+
+
+@override_settings(GUANXI_IMPORT_BATCH_SIZE=2, GUANXI_IMPORT_AUDIT_DETAIL_MAX_ROWS=2)
+def test_orders_in_many_batches_with_the_compact_audit(org):
+    run(org.admin, "customer", csv_bytes(CUSTOMERS_CSV))
+    Customer.objects.filter(external_id="C2").update(lifecycle=Customer.Lifecycle.PROSPECT)
+    rows = "".join(f"M{i},C{1 + i % 2},2024-06-{1 + i:02d},{i}.5,paid\n" for i in range(7))
+    job = run(org.admin, "order", csv_bytes("订单ID,客户编号,下单时间,金额,状态\n" + rows), source="shop")
+    assert (job.created_count, job.error_count) == (7, 0), job.errors
+    ids = set(Order.objects.filter(external_id__startswith="M").values_list("pk", flat=True))
+    assert len(ids) == 7
+    batches = AuditLog.objects.filter(action="import", object_id=str(job.pk))
+    assert batches.count() == 4 and {i for b in batches for i in b.changes["created_ids"]} == ids
+    assert Customer.objects.get(external_id="C2").lifecycle == Customer.Lifecycle.ACTIVE
+    again = run(org.admin, "order", csv_bytes("订单ID,客户编号,下单时间,金额,状态\n" + rows), source="shop")
+    assert again.unchanged_count == 7
