@@ -66,15 +66,17 @@ def cpu_model() -> str:
 
 
 def scratch_postgres(url: str) -> tuple[str, str, str]:
-    """Create a scratch database on the server of `url`; returns (its url, admin url, its name)."""
+    """Create a scratch database, named after the one in `url`, on its server (through the
+    `postgres` maintenance database); returns (its url, the maintenance url, its name)."""
     import psycopg
 
-    name = f"guanxi_bench_import_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}")), url, name
+    name = f"{parts.path.lstrip('/') or 'guanxi'}_bench_import"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}")), admin, name
 
 
 def drop_postgres(admin_url: str, name: str) -> None:
@@ -227,7 +229,7 @@ def run(args: argparse.Namespace, customers: int) -> dict[str, Any]:
             if profiler:
                 profiler.disable()
                 print(f"--- profile: {label}")
-                pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
             assert done is not None and done.status == ImportJob.Status.DONE, (done and done.message)
             runs.append((done.created_count, done.updated_count, done.unchanged_count, done.error_count))
         assert runs[0] == (args.rows, 0, 0, 0), runs[0]
@@ -283,7 +285,8 @@ def write_results(r: dict[str, Any]) -> None:
     block = (
         f"<!-- import:{key} -->\n"
         f"**{r['db_version']}** — {rows:,} orders ({r['customers']:,} customers), median of {r['repeat']} runs, "
-        f"batches of {r['batch']:,}, measured {datetime.date.today().isoformat()}:\n\n"
+        f"batches of {r['batch']:,}, measured {datetime.date.today().isoformat()} "
+        f"(load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):\n\n"
         "| step | seconds | rows/s | vs raw |\n|---|---:|---:|---:|\n"
         f"| raw bulk insert ({r['method']}, one transaction) | {med['raw']:.2f} | {rows / med['raw']:,.0f} | 1.00 |\n"
         f"| Guanxi import (parse + validate + idempotent write + audit) | {med['import']:.2f} | "

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.governance",
     "guanxi.customers",
+    "guanxi.sales",
     "guanxi.api",
     "guanxi.web",
 ]

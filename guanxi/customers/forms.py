@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -71,7 +71,7 @@ class BootstrapMixin:
             self.add_error(None, exc.messages)  # type: ignore[attr-defined]
         else:
             for key, errors in exc.message_dict.items():
-                field = key
+                field: str | None = key
                 for prefix, replacement in prefix_map.items():
                     if key.startswith(prefix):
                         field = replacement + key[len(prefix):]
@@ -83,16 +83,24 @@ class BootstrapMixin:
 
 
 def custom_field(definition: CustomFieldDefinition) -> forms.Field:
-    common = {"label": definition.label, "required": definition.required}
+    label, required = definition.label, definition.required
     kind = definition.field_type
     if kind == CustomFieldDefinition.FieldType.NUMBER:
-        return forms.DecimalField(**common)
+        return forms.DecimalField(label=label, required=required)
     if kind == CustomFieldDefinition.FieldType.DATE:
-        return forms.DateField(widget=DateInput(), **common)
+        return forms.DateField(widget=DateInput(), label=label, required=required)
     if kind == CustomFieldDefinition.FieldType.CHOICE:
         choices = [("", "—")] + [(str(c), str(c)) for c in definition.choices]
-        return forms.ChoiceField(choices=choices, **common)
-    return forms.CharField(max_length=definition.max_length, **common)
+        return forms.ChoiceField(choices=choices, label=label, required=required)
+    return forms.CharField(max_length=definition.max_length, label=label, required=required)
+
+
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """`form.fields[name]` as the ModelChoiceField it is (`fields` is typed as plain Fields)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} is not a ModelChoiceField")
+    return field
 
 
 class CustomFieldsMixin(BootstrapMixin):
@@ -173,7 +181,7 @@ class CustomerForm(CustomFieldsMixin, forms.ModelForm):
             qs = active_users()
             if allowed is not None:
                 qs = qs.filter(pk__in=allowed)
-            self.fields["owner"].queryset = qs
+            model_choice(self, "owner").queryset = qs
             self.fields["owner"].initial = customer.owner_id if customer.pk else user.pk
         if customer.pk:
             self.fields["version"].initial = customer.version
@@ -182,7 +190,8 @@ class CustomerForm(CustomFieldsMixin, forms.ModelForm):
         self.style()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.clean_custom()
         return data
 
@@ -233,8 +242,9 @@ class InteractionForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args: Any, customer: Customer, contacts: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.customer = customer
-        self.fields["contact"].queryset = contacts
-        self.fields["contact"].empty_label = _("(no particular contact)")
+        contact = model_choice(self, "contact")
+        contact.queryset = contacts
+        contact.empty_label = _("(no particular contact)")
         self.fields["occurred_at"].required = False
         self.fields["occurred_at"].help_text = _("Leave empty for now.")
         if not self.is_bound and not self.instance.pk:
@@ -242,7 +252,8 @@ class InteractionForm(BootstrapMixin, forms.ModelForm):
         self.style()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         occurred = data.get("occurred_at") or self.instance.occurred_at or timezone.now()
         upcoming = data.get("next_follow_up_at")
         if upcoming and upcoming <= occurred:
@@ -318,7 +329,7 @@ class TaskEditForm(TaskForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignee_choices(user, self.instance.assignee_id)  # type: ignore[attr-defined]
+        model_choice(self, "assignee").queryset = assignee_choices(user, self.instance.assignee_id)
         self.fields["version"].initial = self.instance.version
         self.style()
 
@@ -371,11 +382,12 @@ class OrderLineForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(is_active=True)
+        model_choice(self, "product").queryset = Product.objects.filter(is_active=True)
         self.style()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.has_changed():
             return data
         if not data.get("product") and not data.get("description"):
@@ -408,5 +420,7 @@ class BaseOrderLineFormSet(forms.BaseFormSet):
         return [line for form in self.forms if (line := form.line()) is not None]
 
 
-OrderLineFormSet = forms.formset_factory(OrderLineForm, formset=BaseOrderLineFormSet, extra=3, max_num=50,
-                                         absolute_max=50, validate_max=True)
+# formset_factory returns a subclass of `formset`; its stub only says "some BaseFormSet".
+OrderLineFormSet = cast(type[BaseOrderLineFormSet],
+                        forms.formset_factory(OrderLineForm, formset=BaseOrderLineFormSet, extra=3, max_num=50,
+                                              absolute_max=50, validate_max=True))

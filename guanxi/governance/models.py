@@ -82,6 +82,8 @@ class AuditLog(models.Model):
         EXPORT = "export", pgettext_lazy("audit action", "Exported")
         IMPORT = "import", pgettext_lazy("audit action", "Imported")
         LOGIN = "login", pgettext_lazy("audit action", "Logged in")
+        REVEAL = "reveal", pgettext_lazy("audit action", "Revealed")
+        ASSIGN = "assign", pgettext_lazy("audit action", "Changed owner")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -131,3 +133,21 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class RolePolicy(models.Model):
+    """Per-role data-protection rules an admin edits: masking (号码脱敏) and export limits."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, unique=True)
+    mask_unowned = models.BooleanField(
+        _("mask phone numbers and emails of records the person does not own"), default=True)
+    export_daily_rows = models.PositiveIntegerField(
+        _("rows the person may export per day"), null=True, blank=True, help_text=_("Empty: no limit."))
+
+    class Meta:
+        verbose_name = _("role policy")
+        verbose_name_plural = _("role policies")
+        ordering = ["role"]
+
+    def __str__(self) -> str:
+        return self.get_role_display()

@@ -14,4 +14,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_configure": bool(user) and permissions.can(user, permissions.CONFIGURE),
         "can_restore": bool(user) and permissions.can(user, permissions.RESTORE),
         "can_audit": bool(user) and permissions.can(user, permissions.AUDIT),
+        "can_import": bool(user) and permissions.can(user, permissions.IMPORT),
     }

@@ -21,10 +21,10 @@ def _at(day: str, hour: int = 12, minute: int = 0) -> datetime.datetime:
 
 @pytest.fixture
 def orders(org, customers):
-    class O:
+    class Orders:
         pass
 
-    o = O()
+    o = Orders()
     o.early = order_create(actor=org.rep, customer=customers.own, data={
         "number": "SO-001", "ordered_at": _at("2024-03-01", 0, 10), "status": Order.Status.PAID,
         "channel": Order.Channel.STORE, "total_amount": Decimal("100")})

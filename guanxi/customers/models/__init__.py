@@ -3,10 +3,12 @@ from .custom_fields import CustomFieldDefinition
 from .customer import Contact, Customer, Tag
 from .imports import ImportEntity, ImportJob, ImportMapping
 from .orders import Order, OrderLine, Product
+from .team import CustomerTeamMember
 
 __all__ = [
     "Contact",
     "CustomFieldDefinition",
+    "CustomerTeamMember",
     "Customer",
     "ImportEntity",
     "ImportJob",

@@ -59,6 +59,12 @@ class Customer(TimeStampedModel, VersionedModel, SoftDeleteModel):
         CHURNED = "churned", _("Churned")
         WON_BACK = "won_back", _("Won back")
 
+    class Level(models.TextChoices):
+        A = "A", _("A – key")
+        B = "B", _("B – important")
+        C = "C", _("C – ordinary")
+        D = "D", _("D – small")
+
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices, default=Kind.COMPANY)
     external_id = models.CharField(
         _("external id"), max_length=64, null=True, blank=True,
@@ -95,6 +101,12 @@ class Customer(TimeStampedModel, VersionedModel, SoftDeleteModel):
         on_delete=models.SET_NULL, related_name="+",
     )
     last_interaction_at = models.DateTimeField(_("last follow-up"), null=True, blank=True, db_index=True)
+    level = models.CharField(_("customer level"), max_length=1, choices=Level.choices, blank=True)
+    # The public pool's clock: when the current owner got the customer, and a key-customer lock.
+    claimed_at = models.DateTimeField(_("owned since"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("locked as key customer"), null=True, blank=True)
+    # Normalised company name (full/half width, spaces, legal-form suffixes, branch brackets) for 查重.
+    name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     # Search keys, maintained by the customer services.
     search_pinyin = models.CharField(max_length=255, blank=True, db_index=True, editable=False)
     search_initials = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
@@ -160,7 +172,7 @@ class Contact(TimeStampedModel, VersionedModel, SoftDeleteModel):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name"]
-        indexes = [models.Index(fields=["mobile"])]
+        indexes = [models.Index(fields=["mobile"]), models.Index(fields=["email"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["external_id"], condition=models.Q(external_id__gt=""),
@@ -178,3 +190,4 @@ class Contact(TimeStampedModel, VersionedModel, SoftDeleteModel):
             except ValidationError as exc:
                 raise ValidationError({"mobile": exc.messages}) from None
         self.mobile_last4 = self.mobile[-4:] if self.mobile else ""
+        self.email = (self.email or "").strip().lower()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q
+from django.utils import timezone
 
 from guanxi.governance import permissions
 from guanxi.governance.models import Scope
@@ -22,8 +24,19 @@ def _p(prefix: str, name: str) -> str:
     return f"{prefix}{name}" if prefix else name
 
 
+def _team_q(user: Any, prefix: str, *, write: bool) -> Q:
+    """Customers on whose account team the user is (团队成员), until the membership expires."""
+    member = apps.get_model("customers", "CustomerTeamMember")
+    memberships = member.objects.filter(user_id=user.pk).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    )
+    if write:
+        memberships = memberships.filter(access="write")
+    return Q(**{_p(prefix, "id__in"): memberships.values("customer_id")})
+
+
 def customer_read_q(user: Any, prefix: str = "") -> Q:
-    """Customers the user may see: by scope, plus the public pool (no owner)."""
+    """Customers the user may see: by scope, plus the public pool (no owner), plus account teams."""
     scope = permissions.scope_of(user)
     if scope is None or not permissions.can(user, permissions.VIEW):
         return NOTHING
@@ -33,7 +46,7 @@ def customer_read_q(user: Any, prefix: str = "") -> Q:
     mine = Q(**{_p(prefix, "owner_id"): user.pk}) | Q(**{_p(prefix, "owner__isnull"): True})
     if scope == Scope.DEPARTMENT:
         mine |= Q(**{_p(prefix, "department_id__in"): user_department_ids(user)})
-    return alive & mine
+    return alive & (mine | _team_q(user, prefix, write=False))
 
 
 def customer_write_q(user: Any, prefix: str = "", *, deleted: bool = False) -> Q:
@@ -48,7 +61,7 @@ def customer_write_q(user: Any, prefix: str = "", *, deleted: bool = False) -> Q
     state = Q(**{_p(prefix, "deleted_at__isnull"): not deleted})
     if scope == Scope.ALL:
         return state
-    owner = Q(**{_p(prefix, "owner_id"): user.pk})
+    owner = Q(**{_p(prefix, "owner_id"): user.pk}) | _team_q(user, prefix, write=True)
     if scope == Scope.DEPARTMENT:
         return state & (
             owner

@@ -49,11 +49,15 @@ class _RowsWithTags(ValuesIterable):
                 names.setdefault(cid, []).append(name)
         for row in rows:
             row["tags"] = sorted(names.get(row["id"], ()))
+            # As CustomerOut's resolvers compute them for a model instance (User.get_full_name()).
+            full = f"{row['owner__first_name']} {row['owner__last_name']}".strip()
+            row["owner_name"] = (full or row["owner__username"]) if row["owner_id"] is not None else ""
+            row["department_name"] = row["department__name"] or ""
         return iter(rows)
 
 
 def customer_rows(qs: QuerySet[Customer]) -> QuerySet[Any]:
-    """`qs` as plain dicts (CUSTOMER_ROW_FIELDS + "tags") for serialising lists: several times
+    """`qs` as plain dicts (CUSTOMER_ROW_FIELDS + tags, owner_name, department_name) for serialising lists: several times
     cheaper than model instances with select_related and a tags prefetch. Still a lazy queryset,
     so the paginator can order, filter and slice it."""
     rows = qs.values(*CUSTOMER_ROW_FIELDS)

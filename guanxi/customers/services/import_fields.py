@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -200,3 +201,28 @@ def check_mapping(entity: str, headers: list[str], mapping: dict[str, str],
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+CHOICE_SYNONYMS = {
+    "company": ["公司", "企业", "单位", "b2b"], "individual": ["个人", "自然人", "b2c", "person"],
+    "prospect": ["潜在客户", "潜在", "意向客户"], "active": ["活跃", "成交客户", "正常"],
+    "dormant": ["沉睡", "休眠"], "churned": ["流失", "已流失"], "won_back": ["赢回", "挽回", "won back"],
+    "paid": ["已付款", "已支付", "已完成", "完成", "成功", "交易成功"], "refunded": ["已退款", "退款"],
+    "cancelled": ["已取消", "取消", "canceled", "交易关闭"],
+    "store": ["门店", "线下", "线下门店"], "online": ["网店", "线上", "电商", "天猫", "淘宝", "京东"],
+    "phone": ["电话", "电话订购"], "sales": ["直销", "销售"], "distributor": ["经销商", "代理商", "分销"],
+    "wechat": ["微信", "小程序", "微商城"],
+}
+
+
+def choice_index(choices: Any) -> dict[str, str]:
+    """lower-cased value, English and Chinese label, synonyms -> the choice value."""
+    index: dict[str, str] = {}
+    for value, label in choices.choices:
+        index[value.lower()] = value
+        for lang in ("en", "zh-hans"):
+            with translation.override(lang):
+                index.setdefault(str(label).lower(), value)
+        for word in CHOICE_SYNONYMS.get(value, []):
+            index.setdefault(word.lower(), value)
+    return index

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Model
+from django.db.models import ForeignObjectRel, Model
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,8 @@ def _field_label(model: type[Model] | None, attname: str) -> tuple[str, Any]:
     try:
         field = model._meta.get_field(attname.removesuffix("_id") if attname.endswith("_id") else attname)
     except FieldDoesNotExist:
+        return attname, None
+    if isinstance(field, ForeignObjectRel):  # a reverse relation is never a changed column
         return attname, None
     return str(field.verbose_name), field
 

@@ -137,6 +137,8 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "owner_person": owner if owner.isdigit() else "",
         "more_open": filters.is_bound and any(filters.data.get(k) for k in MORE_FILTERS),
         "can_create": permissions.can(request.user, permissions.CHANGE),
+        "can_export": permissions.can(request.user, permissions.EXPORT),
+        "can_import": permissions.can(request.user, permissions.IMPORT),
         "all_tags": Tag.objects.order_by("name").values_list("name", flat=True)[:200],
     }
     return render_page(request, "customers/customer_list.html", context, fragment="results")

@@ -168,5 +168,6 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
         "statuses": Order.Status.choices,
         "channels": Order.Channel.choices,
         "is_filtered": any(k not in {"page", "sort"} for k in params),
+        "can_export": permissions.can(request.user, permissions.EXPORT),
     }
     return render_page(request, "customers/order_list.html", context, fragment="results")

@@ -1,0 +1,218 @@
+"""Take the screenshots used by docs/user-guide.md and save them in docs/img/.
+
+Re-runnable against a scratch demo instance (it creates a few records: a follow-up, a deleted
+customer, an import job, so use a throw-away database, never a real one):
+
+    export GUANXI_VAR_DIR=/tmp/guanxi-shots DJANGO_SETTINGS_MODULE=config.settings.local
+    .venv/bin/guanxi assets && .venv/bin/guanxi compilemessages
+    .venv/bin/guanxi demo --no-serve --customers 1500
+    .venv/bin/python manage.py runserver 127.0.0.1:8021 --noreload &   # the web app
+    .venv/bin/guanxi worker &                                          # runs the import dry run
+    .venv/bin/python docs/screenshots.py                                # BASE_URL=… to use another server
+
+Chinese text needs CJK fonts on the machine (Debian/Ubuntu: apt-get install fonts-noto-cjk).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8021").rstrip("/")
+PASSWORD = os.environ.get("DEMO_PASSWORD", "guanxi-demo-2024")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+OUT = Path(__file__).resolve().parent / "img"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def new_context(browser: Browser, *, lang: str = "zh-CN", phone: bool = False) -> BrowserContext:
+    options: dict = {"locale": lang, "viewport": PHONE if phone else DESKTOP, "timezone_id": "Asia/Shanghai"}
+    if phone:
+        options.update(device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(**options)
+    context.set_default_timeout(15_000)
+    return context
+
+
+def login(context: BrowserContext, username: str, lang: str = "zh-hans") -> Page:
+    page = context.new_page()
+    page.goto(f"{BASE_URL}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{BASE_URL}/")
+    # The language follows the browser's Accept-Language unless the user picked one; pick it explicitly
+    # so the screenshots do not depend on a language cookie left from an earlier run.
+    page.context.add_cookies([{"name": "django_language", "value": lang, "url": BASE_URL}])
+    page.reload()
+    return page
+
+
+def shot(page: Page, name: str) -> None:
+    page.wait_for_load_state("networkidle")
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    path = OUT / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    print(f"{path.relative_to(OUT.parent.parent)}  {path.stat().st_size // 1024} KB")
+
+
+def gbk_csv() -> Path:
+    """A small customer file as a Chinese spreadsheet program saves it: GBK, with two bad rows."""
+    rows = [
+        "客户编号,客户名称,类型,统一社会信用代码,行业,省份,城市,客户状态,流失原因,标签,微信群",
+        "DOC-001,宁波海曙鼎盛五金有限公司,企业,91330203MA2H7XQ41C,五金,浙江,宁波,潜在客户,,展会,五金群",
+        "DOC-002,苏州工业园区明德软件有限公司,企业,12345,软件,江苏,苏州,潜在客户,,,",
+        "DOC-003,刘晓东,个人,,零售,上海,上海,已流失,,老客户,",
+        "DOC-004,合肥蓝湾食品有限公司,企业,,食品,安徽,合肥,活跃客户,,\"渠道,重点\",食品群",
+    ]
+    path = Path(tempfile.mkdtemp()) / "客户导入-GBK.csv"
+    path.write_bytes("\r\n".join(rows).encode("gbk"))
+    return path
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+
+        # 1. Login page, Chinese (the language menu is at the bottom of the card).
+        ctx = new_context(browser)
+        page = ctx.new_page()
+        page.goto(f"{BASE_URL}/login/")
+        page.locator("#lang-select").select_option("zh-hans")
+        page.wait_for_load_state("networkidle")
+        shot(page, "login")
+        ctx.close()
+
+        # 2-7. A sales rep's day (销售代表 张伟): home, search, 360° page, follow-up, tasks, validation.
+        ctx = new_context(browser)
+        page = login(ctx, "rep")
+        shot(page, "home")
+
+        page.goto(f"{BASE_URL}/customers/?q=zs")
+        expect(page.get_by_test_id("result-count")).to_be_visible()
+        shot(page, "customer-search")
+
+        page.goto(f"{BASE_URL}/customers/?owner=me&sort=-last_follow_up")
+        page.locator("#customer-results tbody tr a").first.click()
+        page.wait_for_url(re.compile(r"/customers/\d+/$"))
+        customer_url = page.url
+        page.select_option("#id_channel", index=1)
+        page.fill("#id_summary", "电话确认下季度采购计划，对方要求报价")
+        page.fill("#id_content", "采购部王经理：预计 6 月下单 200 套，需要含税报价和交期。")
+        page.fill("#id_next_follow_up_at", f"{tomorrow}T10:00")
+        page.click("#followup-form button[type=submit]")
+        expect(page.locator("#followup-form .alert-success")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        page.set_viewport_size({"width": 1280, "height": 1000})  # tall enough to show the timeline too
+        shot(page, "customer-360")
+        page.set_viewport_size(DESKTOP)
+
+        page.goto(f"{BASE_URL}/customers/tasks/?tab=upcoming")
+        shot(page, "my-tasks")
+
+        page.goto(f"{BASE_URL}/customers/new/")
+        page.fill("#id_name", "深圳前海示例科技有限公司")
+        page.fill("#id_credit_code", "91440300123456789X")
+        page.select_option("#id_lifecycle", "churned")
+        page.locator("#id_lifecycle").evaluate("e => e.form.requestSubmit()")
+        page.wait_for_load_state("networkidle")
+        page.locator(".is-invalid").first.scroll_into_view_if_needed()
+        shot(page, "customer-form-errors")
+
+        # The "someone else changed this record" message: two tabs edit the same customer.
+        edit_url = customer_url + "edit/"
+        first = page
+        first.goto(edit_url)
+        second = ctx.new_page()
+        second.goto(edit_url)
+        industry = "机械制造" if second.input_value("#id_industry") != "机械制造" else "工业自动化"
+        second.fill("#id_industry", industry)  # must differ, or the save is a no-op and bumps no version
+        second.locator("#id_industry").evaluate("e => e.form.requestSubmit()")
+        second.wait_for_url(customer_url)
+        second.close()
+        first.fill("#id_city", "无锡")
+        first.locator("#id_city").evaluate("e => e.form.requestSubmit()")
+        first.wait_for_load_state("networkidle")
+        expect(first.get_by_test_id("form-errors")).to_be_visible()
+        first.evaluate("window.scrollTo(0, 0)")
+        shot(first, "customer-conflict")
+        ctx.close()
+
+        # 8. The order list (manager).
+        ctx = new_context(browser)
+        page = login(ctx, "manager")
+        page.goto(f"{BASE_URL}/customers/orders/")
+        shot(page, "orders")
+
+        # 9-10. Import a GBK CSV as the sales manager: mapping, then the dry run with its errors.
+        page.goto(f"{BASE_URL}/data/import/")
+        page.set_input_files("input[name=file]", str(gbk_csv()))
+        page.click("form button[type=submit].btn-primary")
+        page.wait_for_url(re.compile(r"/data/import/\d+/mapping/$"))
+        shot(page, "import-mapping")
+        page.click("button[name=action][value=dry_run]")
+        page.wait_for_url(re.compile(r"/data/import/\d+/$"))
+        deadline = time.time() + 60
+        while page.locator("#import-progress[hx-get]").count() and time.time() < deadline:
+            page.wait_for_timeout(500)
+        if page.locator("#import-progress[hx-get]").count():
+            print("The import did not finish: is `guanxi worker` running?", file=sys.stderr)
+        shot(page, "import-dry-run")
+
+        # 11. Delete a customer, then the recycle bin.
+        page.goto(f"{BASE_URL}/customers/?owner=me")
+        page.locator("#customer-results tbody tr a").nth(3).click()
+        page.wait_for_url(re.compile(r"/customers/\d+/$"))
+        page.click("button[data-bs-target='#delete-modal']")
+        page.locator("#delete-modal button[type=submit]").click()
+        page.wait_for_url(f"{BASE_URL}/customers/")
+        page.goto(f"{BASE_URL}/settings/recycle-bin/customer/")
+        shot(page, "recycle-bin")
+        ctx.close()
+
+        # 12. People and departments (administrator), Chinese.
+        ctx = new_context(browser)
+        page = login(ctx, "admin")
+        page.goto(f"{BASE_URL}/settings/people/")
+        shot(page, "people")
+        ctx.close()
+
+        # 13-14. English: the audit trail and personal API tokens.
+        ctx = new_context(browser, lang="en-US")
+        page = login(ctx, "admin", lang="en")
+        page.goto(f"{BASE_URL}/settings/audit/")
+        shot(page, "audit-trail-en")
+        page.goto(f"{BASE_URL}/settings/tokens/")
+        page.fill("#id_name", "ERP sync")
+        page.locator("#id_name").evaluate("e => e.form.requestSubmit()")
+        expect(page.get_by_test_id("new-token")).to_be_visible()
+        shot(page, "api-tokens-en")
+        ctx.close()
+
+        # 15-16. Phone size: the home page and a pinyin search.
+        ctx = new_context(browser, phone=True)
+        page = login(ctx, "rep")
+        shot(page, "phone-home")
+        page.goto(f"{BASE_URL}/customers/?q=zhangs")
+        shot(page, "phone-search")
+        ctx.close()
+
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
