@@ -10,5 +10,6 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("data/", include("guanxi.customers.urls_io")),
     path("settings/", include("guanxi.governance.urls")),
+    path("sales/", include("guanxi.sales.urls")),
     path("", include("guanxi.web.urls")),
 ]

@@ -3,6 +3,9 @@ from ninja import NinjaAPI
 from guanxi.customers.api import router as customers_router
 from guanxi.customers.api_io import router as customers_io_router
 from guanxi.governance.api import router as governance_router
+from guanxi.sales.api_leads import router as sales_leads_router
+from guanxi.sales.api_pipeline import router as sales_pipeline_router
+from guanxi.sales.api_pool import router as sales_pool_router
 
 from .auth import API_AUTH
 from .errors import install_error_handlers
@@ -19,3 +22,6 @@ install_error_handlers(api)
 api.add_router("/", customers_router)
 api.add_router("/", customers_io_router)
 api.add_router("/", governance_router)
+api.add_router("/", sales_leads_router)
+api.add_router("/", sales_pipeline_router)
+api.add_router("/", sales_pool_router)

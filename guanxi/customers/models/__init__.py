@@ -8,8 +8,8 @@ from .team import CustomerTeamMember
 __all__ = [
     "Contact",
     "CustomFieldDefinition",
-    "CustomerTeamMember",
     "Customer",
+    "CustomerTeamMember",
     "ImportEntity",
     "ImportJob",
     "ImportMapping",
