@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,3 +62,84 @@ def spreadsheet_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(SPREADSHEET_FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
+
+
+def person_name(user: object) -> str:
+    """How to show a person: Chinese names family name first (张伟), others "First Last"; else the username."""
+    if user is None:
+        return ""
+    first = (getattr(user, "first_name", "") or "").strip()
+    last = (getattr(user, "last_name", "") or "").strip()
+    if not first and not last:
+        return str(getattr(user, "username", "") or "")
+    if _has_cjk(first + last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
+
+
+# Legal-form suffixes, longest first; stripped once from the end of a company name for 查重.
+_CN_SUFFIXES = ("集团股份有限公司", "集团有限责任公司", "集团有限公司", "股份有限公司", "有限责任公司", "有限公司",
+                "集团公司", "公司")
+_EN_SUFFIX = re.compile(
+    r"[\s,.&]*(?:co\.?[\s,.]*ltd|company[\s,.]*limited|co\.?[\s,.]*limited|limited|ltd|incorporated|inc|"
+    r"corporation|corp|llc|gmbh)\.?$",
+    re.IGNORECASE,
+)
+_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+_NOISE = re.compile(r"[\s,.·'\"、，。&\-_/]+")
+
+
+def _company_core(name: str) -> str:
+    """The distinctive part of a company name: NFKC, brackets and branch cut, legal-form suffix stripped."""
+    text = unicodedata.normalize("NFKC", name or "").strip()
+    previous = None
+    while previous != text:  # nested or repeated brackets
+        previous, text = text, _BRACKETS.sub("", text)
+    text = text.strip()
+    if text.endswith("分公司"):
+        head = text[: -len("分公司")]
+        cut = head.find("公司")
+        if cut > 0:
+            text = head[: cut + len("公司")]
+    previous = None
+    while previous != text:
+        previous, text = text, _EN_SUFFIX.sub("", text).strip()
+    for suffix in _CN_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    return text.strip()
+
+
+def company_key(name: str) -> str:
+    """A company name reduced for duplicate checks (查重): the same key for the same company however typed.
+
+    Full-width → half-width (NFKC), bracketed parts such as （上海分公司） or (China) removed, a trailing
+    "…分公司" branch cut, legal-form suffixes (有限公司, 股份有限公司, Co., Ltd., Inc. …) stripped, spaces and
+    punctuation removed, lower-cased: "杭州 ＡＢＣ贸易有限公司（上海分公司）" -> "杭州abc贸易".
+    """
+    return _NOISE.sub("", _company_core(name)).lower()[:200]
+
+
+def mask_name(name: str) -> str:
+    """A name partly hidden for people who may not see the record: "杭州张三贸易有限公司" -> "杭州**贸易"."""
+    text = _company_core(name) or (name or "").strip()
+    if not text:
+        return "**"
+    if len(text) <= 2:
+        return text[0] + "*"
+    if len(text) <= 4:
+        return text[0] + "**" + text[-1]
+    return text[:2] + "**" + text[-2:]
+
+
+def mask_email(email: str) -> str:
+    """zhang.san@example.com -> zh***@example.com."""
+    if not email or "@" not in email:
+        return email and "***"
+    local, domain = email.split("@", 1)
+    return f"{local[:2]}***@{domain}"

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.text import person_name
 from guanxi.governance import permissions
 from guanxi.governance.selectors import active_users, assignable_owner_ids
 
@@ -95,6 +96,13 @@ def custom_field(definition: CustomFieldDefinition) -> forms.Field:
     return forms.CharField(max_length=definition.max_length, label=label, required=required)
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A choice of people, shown by name (张伟) rather than username."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)
+
+
 def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
     """`form.fields[name]` as the ModelChoiceField it is (`fields` is typed as plain Fields)."""
     field = form.fields[name]
@@ -152,7 +160,7 @@ class CustomerForm(CustomFieldsMixin, forms.ModelForm):
         label=_("Tags"), required=False, max_length=500,
         help_text=_("Separate tags with commas, e.g. VIP, Shanghai, distributor."),
     )
-    owner = forms.ModelChoiceField(
+    owner = PersonChoiceField(
         label=_("Owner"), queryset=active_users(), required=False,
         empty_label=_("Nobody (public pool)"),
     )
@@ -321,7 +329,7 @@ def assignee_choices(user: Any, current_id: int | None = None) -> Any:
 
 
 class TaskEditForm(TaskForm):
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=active_users(), empty_label=None)
+    assignee = PersonChoiceField(label=_("Assignee"), queryset=active_users(), empty_label=None)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta(TaskForm.Meta):

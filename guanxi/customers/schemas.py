@@ -12,6 +12,8 @@ from ninja import Field, Schema
 from ninja.schema import DjangoGetter
 from pydantic import ConfigDict, create_model, model_validator
 
+from guanxi.core.text import person_name
+
 from .filters import CustomerFilter, OrderFilter
 from .models import Customer, CustomFieldDefinition, Interaction, Order
 
@@ -97,7 +99,7 @@ class CustomerOut(Schema):
     @staticmethod
     def resolve_owner_name(obj: Customer) -> str:
         owner = obj.owner
-        return (owner.get_full_name() or owner.get_username()) if owner is not None else ""
+        return person_name(owner) if owner is not None else ""
 
     @staticmethod
     def resolve_department_name(obj: Customer) -> str:

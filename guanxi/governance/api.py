@@ -9,6 +9,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from guanxi.core.text import person_name
+
 from . import permissions
 from .models import AuditLog, Role
 from .schemas import AuditOut, MeOut, TokenCreatedOut, TokenIn, TokenOut
@@ -34,7 +36,7 @@ def me(request: ApiRequest) -> Any:
     return {
         "id": user.pk,
         "username": user.get_username(),
-        "name": user.get_full_name() or user.get_username(),
+        "name": person_name(user),
         "email": user.email,
         "role": role,
         "role_label": str(Role(role).label) if role else "",

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.text import person_name
 from guanxi.customers.models import CustomFieldDefinition
 
 from .models import AuditLog, Department, Employee, Role, Scope
@@ -95,7 +96,7 @@ class AuditFilterForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["entity"].choices = [("", _("Any record type")), *audited_entities()]  # type: ignore[attr-defined]
         self.fields["actor"].choices = [("", _("Anyone"))] + [  # type: ignore[attr-defined]
-            (u.pk, f"{u.get_full_name() or u.username} ({u.username})") for u in audit_actor_choices()
+            (u.pk, f"{person_name(u)} ({u.username})") for u in audit_actor_choices()
         ]
         self._style()
 

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanxi.core.text import person_name
+
 
 class Department(models.Model):
     name = models.CharField(_("name"), max_length=100)
@@ -67,7 +69,7 @@ class Employee(models.Model):
         verbose_name_plural = _("employees")
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return person_name(self.user)
 
 
 class AuditLog(models.Model):

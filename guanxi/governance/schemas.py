@@ -8,6 +8,8 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from guanxi.core.text import person_name
+
 
 class MeOut(Schema):
     id: int
@@ -57,4 +59,4 @@ class AuditOut(Schema):
 
     @staticmethod
     def resolve_actor_name(obj: Any) -> str:
-        return (obj.actor.get_full_name() or obj.actor.get_username()) if obj.actor_id else ""
+        return person_name(obj.actor) if obj.actor_id else ""

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError
+from guanxi.core.text import person_name
 
 from . import permissions
 from .models import ApiToken, AuditLog, Department, Employee
@@ -165,7 +166,7 @@ def _resolve_people_and_departments(entries: list[AuditLog]) -> None:
             if change.related in wanted:
                 wanted[change.related].update(v for v in (change.before, change.after) if isinstance(v, int))
     names: dict[Any, dict[int, str]] = {
-        user_model: {u.pk: u.get_full_name() or u.get_username()
+        user_model: {u.pk: person_name(u)
                      for u in user_model.objects.filter(pk__in=wanted[user_model])} if wanted[user_model] else {},
         Department: dict(Department.objects.filter(pk__in=wanted[Department]).values_list("id", "name"))
         if wanted[Department] else {},

@@ -12,11 +12,13 @@ from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core.text import person_name
+
 from ..selectors.tasks import my_tasks
 
 
 def _body(user: Any, overdue: list, today: list) -> str:
-    lines = [_("Hello %(name)s,") % {"name": user.get_full_name() or user.get_username()}, ""]
+    lines = [_("Hello %(name)s,") % {"name": person_name(user)}, ""]
     for title, tasks in ((_("Overdue"), overdue), (_("Due today"), today)):
         if tasks:
             lines.append(f"{title} ({len(tasks)}):")
