@@ -253,13 +253,15 @@ def run(args: argparse.Namespace, customers: int) -> dict[str, Any]:
         "vendor": connection.vendor, "db_version": db_version, "rows": args.rows, "customers": customers,
         "repeat": args.repeat, "times": times, "median": med, "counts": counts,
         "ratio": med["raw"] / med["import"], "ratio_again": med["raw"] / med["again"],
+        # each round's raw insert and import run back to back: on a busy machine their ratio is steadier
+        "round_ratio": statistics.median(r / i for r, i in zip(times["raw"], times["import"], strict=True)),
         "method": "COPY" if writer.copy else "executemany",
         "batch": int(getattr(settings_module(), "GUANXI_IMPORT_BATCH_SIZE", 1000)),
     }
     print(f"\n{db_version}: {args.rows:,} orders, medians of {args.repeat}")
     print(f"  raw {result['method']:<12} {med['raw']:7.2f} s  {args.rows / med['raw']:>9,.0f} rows/s")
     print(f"  Guanxi import     {med['import']:7.2f} s  {args.rows / med['import']:>9,.0f} rows/s  "
-          f"ratio {result['ratio']:.2f} (target >= 0.25)")
+          f"ratio {result['ratio']:.2f} (target >= 0.25; median of the rounds' ratios {result['round_ratio']:.2f})")
     print(f"  re-import same    {med['again']:7.2f} s  {args.rows / med['again']:>9,.0f} rows/s  "
           f"ratio {result['ratio_again']:.2f}")
     print(f"  (upload: sniff and count the file {med['upload']:.2f} s, not counted above)")
@@ -295,7 +297,7 @@ def write_results(r: dict[str, Any]) -> None:
         f"{r['ratio_again']:.2f} |\n"
         f"| (upload: sniff + count rows, once per file) | {med['upload']:.2f} | | |\n\n"
         f"Target: import ≥ 0.25 × raw speed — {'met' if r['ratio'] >= 0.25 else 'MISSED'} "
-        f"({r['ratio']:.2f}). All runs (s): raw {fmt(r['times']['raw'])}; import {fmt(r['times']['import'])}; "
+        f"({r['ratio']:.2f}; median of each round's raw/import ratio {r['round_ratio']:.2f}). All runs (s): raw {fmt(r['times']['raw'])}; import {fmt(r['times']['import'])}; "
         f"re-import {fmt(r['times']['again'])}.\n"
         f"<!-- /import:{key} -->\n"
     )

@@ -242,6 +242,8 @@ class OrderRunner(Runner):
         stamp = conn.ops.adapt_datetimefield_value(now) if conn.vendor == "sqlite" else now
         for row, pk in zip(new, allocate_ids(Order, len(new), self.using) if new else [], strict=True):
             row.update(id=pk, created_at=stamp, updated_at=stamp, version=1)
+            if not row["custom"]:
+                row["custom"] = "{}"  # JSON text, so the writer need not encode it per row
         changed = [c for c in candidates if not c.is_new and c.changes]
         if changed:
             fields: set[str] = {"version", "updated_at"}

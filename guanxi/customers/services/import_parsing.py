@@ -5,6 +5,7 @@ Everything here is pure Python with no database access; `imports.py` builds on i
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -188,7 +189,11 @@ def parse_datetime(value: Any, tz: Any) -> datetime.datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, datetime.date):
         return datetime.datetime(value.year, value.month, value.day, tzinfo=tz)
-    text = as_text(value)
+    text = value.strip() if type(value) is str else as_text(value)
+    if len(text) in (16, 19) and text[4] == "-" and text[10] in " T" and text[13] == ":":
+        # the usual export shape, 2024-05-31 14:30[:05]: the same result as below, faster
+        with contextlib.suppress(ValueError):
+            return datetime.datetime.fromisoformat(text).replace(tzinfo=tz)
     m = _DATETIME_RE.match(text)
     try:
         if m:

@@ -72,7 +72,7 @@ class CustomerRunner(Runner):
         changes = self.diff(before, inst, names)
         if is_new or "name" in changes or "short_name" in changes:
             _apply_search_keys(inst)
-        cand = Candidate([line], inst, is_new, changes, fields=set(changes) | {"search_pinyin", "search_initials"})
+        cand = Candidate([line], inst, is_new, changes, fields=set(changes) | {"search_pinyin", "search_initials", "name_key"})
         if v.get("tags") is not None:
             wanted = {t[:50] for t in v["tags"]}
             current = self.current_tags.get(inst.pk, set()) if not is_new else set()

@@ -92,6 +92,7 @@ class Runner:
         self.definitions = definitions_for(self.entity)
         self.fields = fields_for(self.entity, self.definitions)
         self.by_key: dict[str, ImportField] = {f.key: f for f in self.fields}
+        self.required = [f for f in self.fields if f.required]
         self.column_of: dict[str, str] = {k: h for h, k in job.mapping.items() if k}
         self.tz = timezone.get_current_timezone()
         self.errors: list[dict[str, Any]] = []
@@ -271,7 +272,7 @@ class Runner:
     def check_required(self, values: dict[str, Any], errors: dict[str, list[str]], is_new: bool) -> None:
         if not is_new:
             return
-        for f in self.fields:
+        for f in self.required:
             if f.required and values.get(f.key) is None and f.key not in errors:
                 errors[f.key] = [_("%(field)s is required.") % {"field": f.label}]
 
