@@ -298,7 +298,8 @@ def machine() -> dict[str, str]:
         pass
     info = {"cores": str(os.cpu_count()), "cpu": cpu, "python": platform.python_version(),
             "django": django.get_version(), "sqlite": sqlite3.sqlite_version, "database": connection.vendor,
-            "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "load_average_1_5_15": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     if connection.vendor == "postgresql":
         with connection.cursor() as c:
             c.execute("SHOW server_version")
@@ -412,6 +413,7 @@ def main(argv: list[str] | None = None) -> None:
         medians["throughput"][role] = {"api": api, "values": ref, "ratio": statistics.median(ratios)}
         print(f"throughput {role:5} api {api:7.1f} req/s  values {ref:7.1f} req/s  "
               f"ratio {statistics.median(ratios):.2f}  {'met' if statistics.median(ratios) >= 1 else 'MISSED'}")
+    print("load average at the end:", " ".join(f"{x:.1f}" for x in os.getloadavg()))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"machine": info, "rows": counts, "args": vars(args), "terms": terms, "runs": runs,

@@ -143,7 +143,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 GUANXI_CURRENCY = os.environ.get("GUANXI_CURRENCY", "CNY")
 GUANXI_DEFAULT_REGION = os.environ.get("GUANXI_DEFAULT_REGION", "CN")
 GUANXI_RECYCLE_DAYS = int(os.environ.get("GUANXI_RECYCLE_DAYS", "30"))
+# Soft-deleted records of other apps that the recycle bin lists (a tab each, after the customers' own) and the
+# nightly purge removes (before the customers' records). Per entity: the model, the service that restores one
+# (called as restore(actor=…, <model_name>=record)) and the tab's icon. The model's queryset provides
+# `restorable_by(user)`: the deleted rows that user may restore.
+GUANXI_RECYCLABLE = {
+    "lead": {"model": "sales.Lead", "restore": "guanxi.sales.services.leads.lead_restore", "icon": "bi-funnel"},
+    "opportunity": {"model": "sales.Opportunity", "restore": "guanxi.sales.services.opportunities.opportunity_restore",
+                    "icon": "bi-kanban"},
+}
 GUANXI_LIST_COUNT_CAP = 10_000
+# Called by the demo loader after the customers: f(*, users={username: User}, customers=[ids]) -> counts.
+GUANXI_DEMO_EXTENSIONS = ["guanxi.sales.demo.load_sales_demo"]
 
 # Every API list pages with a keyset cursor (guanxi/api/pagination.py).
 NINJA_PAGINATION_CLASS = "guanxi.api.pagination.CursorPagination"

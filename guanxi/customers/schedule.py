@@ -29,6 +29,8 @@ class Job:
 SCHEDULE: list[Job] = [
     Job("purge_recycle_bin", "guanxi.customers.tasks.purge_recycle_bin", time(3, 0)),
     Job("task_reminders", "guanxi.customers.tasks.send_task_reminders", time(8, 0)),
+    # The public pool (公海): recycling and the owners' warnings, before the morning reminders.
+    Job("pool_recycle", "guanxi.sales.tasks.recycle_public_pool", time(2, 0)),
 ]
 
 

@@ -13,6 +13,8 @@ from ninja.schema import DjangoGetter
 from pydantic import ConfigDict, create_model, model_validator
 
 from guanxi.core.text import person_name
+from guanxi.governance import masking
+from guanxi.governance.masking import ContactView
 
 from .filters import CustomerFilter, OrderFilter
 from .models import Customer, CustomFieldDefinition, Interaction, Order
@@ -152,14 +154,28 @@ class CustomerPatch(In):
 CONTACT_TEXT = ("title", "mobile", "phone", "email", "wechat")
 
 
+def _shown(obj: Any, context: Any) -> ContactView:
+    """The contact's numbers as the requesting user may see them (号码脱敏), worked out once per contact."""
+    shown = getattr(obj, "_shown", None)
+    if shown is None:
+        request = (context or {}).get("request")
+        rule = masking.for_request(request) if request is not None else None
+        shown = rule.mask_contact(obj) if rule is not None else ContactView(obj.mobile, obj.phone, obj.email, True)
+        obj._shown = shown
+    return shown
+
+
 class ContactOut(Schema):
     id: int
     customer: int = Field(..., alias="customer_id")
     name: str
     title: str
-    mobile: str
-    phone: str
-    email: str
+    mobile: str = Field(..., description="E.164; masked (138****8000) unless you own the customer, are on its "
+                                         "account team with write access, or your role sees numbers in full.")
+    phone: str = Field(..., description="Masked like `mobile`.")
+    email: str = Field(..., description="Masked like `mobile` (zh***@example.com).")
+    masked: bool = Field(False, description="True when mobile, phone and email are masked; "
+                                            "POST /api/contacts/{id}/reveal shows them (audited).")
     wechat: str
     birthday: date | None
     is_primary: bool
@@ -167,6 +183,28 @@ class ContactOut(Schema):
     created_at: datetime
     updated_at: datetime
     version: int
+
+    @staticmethod
+    def resolve_mobile(obj: Any, context: Any) -> str:
+        return _shown(obj, context).mobile
+
+    @staticmethod
+    def resolve_phone(obj: Any, context: Any) -> str:
+        return _shown(obj, context).phone
+
+    @staticmethod
+    def resolve_email(obj: Any, context: Any) -> str:
+        return _shown(obj, context).email
+
+    @staticmethod
+    def resolve_masked(obj: Any, context: Any) -> bool:
+        return _shown(obj, context).masked
+
+
+class ContactRevealOut(Schema):
+    mobile: str
+    phone: str
+    email: str
 
 
 class ContactIn(In):

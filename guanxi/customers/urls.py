@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/contacts/new/", contacts.contact_create_view, name="contact_create"),
     path("<int:pk>/contacts/<int:contact_pk>/edit/", contacts.contact_edit_view, name="contact_edit"),
     path("<int:pk>/contacts/<int:contact_pk>/delete/", contacts.contact_delete_view, name="contact_delete"),
+    path("<int:pk>/contacts/<int:contact_pk>/reveal/<str:field>/", contacts.contact_reveal_view,
+         name="contact_reveal"),
     path("<int:pk>/orders/new/", orders.order_create_view, name="order_create"),
     path("follow-ups/<int:pk>/edit/", activity.interaction_edit_view, name="interaction_edit"),
     path("follow-ups/<int:pk>/delete/", activity.interaction_delete_view, name="interaction_delete"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, custom_fields, departments, people, recycle, tokens
+from .views import audit, custom_fields, departments, people, policies, recycle, tokens
 
 app_name = "governance"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("departments/", departments.department_list, name="departments"),
     path("departments/new/", departments.department_create_view, name="department_create"),
     path("departments/<int:pk>/", departments.department_edit, name="department_edit"),
+    path("role-policies/", policies.role_policies, name="role_policies"),
     path("tokens/", tokens.token_list, name="tokens"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="token_revoke"),
 ]

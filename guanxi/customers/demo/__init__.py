@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from guanxi.governance.models import AuditLog, Department, Role
 from guanxi.governance.services import employee_create
@@ -143,6 +145,7 @@ def load_demo(*, customers: int = 3000, seed: int = 20240101, force: bool = Fals
     with transaction.atomic():
         depts = _departments()
         staff: list[StaffMember] = []
+        users: dict[str, Any] = {}
         admin = None
         hashed = make_password(DEMO_PASSWORD)  # hash once: eleven PBKDF2 runs would take seconds
         for username, role, dept_key, region, family, given in DEMO_USERS:
@@ -154,6 +157,7 @@ def load_demo(*, customers: int = 3000, seed: int = 20240101, force: bool = Fals
             user_model.objects.filter(pk=employee.user_id).update(password=hashed)
             if admin is None:
                 admin = employee.user
+            users[username] = employee.user
             staff.append(StaffMember(employee.user_id, employee.department_id, region, role))
         products = []
         for i, (name, category, unit, price) in enumerate(PRODUCTS, start=1):
@@ -181,6 +185,10 @@ def load_demo(*, customers: int = 3000, seed: int = 20240101, force: bool = Fals
         writer.write(tasks.rows)
         writer.finish()
         counts = {k: v for k, v in writer.counts.items() if v}
+        # Other apps add their demo rows through a hook (this app imports none of them).
+        for path in getattr(settings, "GUANXI_DEMO_EXTENSIONS", []):
+            extra = import_string(path)(users=users, customers=[cid for ids in owned.values() for cid in ids])
+            counts.update({k: v for k, v in (extra or {}).items() if v})
         # One summary entry for the bulk rows (each employee and product has its own entry already);
         # it also marks this database as holding the demo.
         AuditLog.objects.create(actor=admin, action=AuditLog.Action.IMPORT, entity=DEMO_ENTITY, object_id="demo",

@@ -26,7 +26,7 @@ from typing import Any
 from faker import Faker
 from stdnum.cn import uscc
 
-from guanxi.core.text import pinyin_keys
+from guanxi.core.text import company_key, pinyin_keys
 
 # (province, city, administrative division code, landline area code, region)
 CITIES: list[tuple[str, str, str, str, str]] = [
@@ -375,7 +375,7 @@ class Generator:
             "owner_id": owner.user_id if owner else None,
             "department_id": owner.department_id if owner else None,
             "created_by_id": owner.user_id if owner else None,
-            "search_pinyin": full, "search_initials": initials, "notes": "",
+            "search_pinyin": full, "search_initials": initials, "name_key": company_key(row["name"]), "notes": "",
         })
         # Contacts.
         if row["kind"] == "individual":
@@ -430,6 +430,7 @@ class Generator:
         })
         dup["updated_at"] = dup["created_at"]
         dup["search_pinyin"], dup["search_initials"] = self.search_keys(dup["name"], dup["short_name"])
+        dup["name_key"] = company_key(dup["name"])
         batch.add("customer", dup)
         orig_contact = next((c for c in batch.rows.get("contact", []) if c["customer_id"] == orig["id"]), None)
         if orig_contact:

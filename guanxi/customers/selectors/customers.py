@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError
+from guanxi.core.text import person_name
 from guanxi.governance import permissions
 
 from ..filters import CustomerFilter
@@ -49,9 +53,10 @@ class _RowsWithTags(ValuesIterable):
                 names.setdefault(cid, []).append(name)
         for row in rows:
             row["tags"] = sorted(names.get(row["id"], ()))
-            # As CustomerOut's resolvers compute them for a model instance (User.get_full_name()).
-            full = f"{row['owner__first_name']} {row['owner__last_name']}".strip()
-            row["owner_name"] = (full or row["owner__username"]) if row["owner_id"] is not None else ""
+            # As CustomerOut's resolvers compute them for a model instance.
+            row["owner_name"] = person_name(SimpleNamespace(
+                first_name=row["owner__first_name"], last_name=row["owner__last_name"],
+                username=row["owner__username"])) if row["owner_id"] is not None else ""
             row["department_name"] = row["department__name"] or ""
         return iter(rows)
 
@@ -139,25 +144,60 @@ RECYCLE_MODELS: dict[str, type[Model]] = {
 }
 
 
+@dataclass(frozen=True)
+class Recyclable:
+    """A soft-deleted model of another app that the recycle bin lists (settings.GUANXI_RECYCLABLE)."""
+
+    entity: str
+    model: type[Model]
+    restore: str  # dotted path of its restore service, called as restore(actor=…, <model_name>=record)
+    icon: str
+
+
+def recyclable_extensions() -> dict[str, Recyclable]:
+    """settings.GUANXI_RECYCLABLE resolved with apps.get_model, so this app imports none of them.
+
+    An entry is "app_label.Model" or {"model": …, "restore": "dotted.path", "icon": "bi-…"}; without a
+    restore service the record is restored as it is (audited)."""
+    found: dict[str, Recyclable] = {}
+    for entity, spec in getattr(settings, "GUANXI_RECYCLABLE", {}).items():
+        if entity in RECYCLE_MODELS:
+            continue
+        spec = {"model": spec} if isinstance(spec, str) else spec
+        found[entity] = Recyclable(entity=entity, model=apps.get_model(spec["model"]),
+                                   restore=spec.get("restore", ""), icon=spec.get("icon", "bi-archive"))
+    return found
+
+
+def recycle_models() -> dict[str, type[Model]]:
+    """Every entity the recycle bin lists: this app's own, then the extensions."""
+    return {**RECYCLE_MODELS, **{entity: r.model for entity, r in recyclable_extensions().items()}}
+
+
 def recycle_bin(*, user: Any, entity: str = "customer") -> QuerySet:
-    """Deleted records the user may restore, newest first, within the restore window."""
+    """Deleted records the user may restore, newest first, within the restore window.
+
+    Another app's model says itself which of its deleted rows the user may restore: `restorable_by(user)`."""
     if not permissions.can(user, permissions.RESTORE):
         raise PermissionDeniedError()
-    model = RECYCLE_MODELS.get(entity)
+    model = recycle_models().get(entity)
     if model is None:
         raise NotFoundError()
     qs: QuerySet
     if model is Customer:
         qs = Customer.objects.filter(customer_write_q(user, deleted=True))
-    else:
+    elif entity in RECYCLE_MODELS:
         qs = model._base_manager.filter(deleted_at__isnull=False).filter(  # type: ignore[attr-defined]
             customer_write_q(user, "customer__")
         )
+    else:
+        qs = model._default_manager.restorable_by(user)  # type: ignore[attr-defined]
     return qs.filter(deleted_at__gte=recycle_cutoff()).select_related("deleted_by").order_by("-deleted_at")
 
 
 def recycle_get(*, user: Any, entity: str, pk: Any) -> Model:
+    qs = recycle_bin(user=user, entity=entity)
     try:
-        return recycle_bin(user=user, entity=entity).get(pk=pk)
-    except (ValueError, TypeError, RECYCLE_MODELS[entity].DoesNotExist):  # type: ignore[attr-defined]
+        return qs.get(pk=pk)
+    except (ValueError, TypeError, qs.model.DoesNotExist):
         raise NotFoundError() from None

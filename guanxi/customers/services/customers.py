@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from guanxi.core.text import pinyin_keys
+from guanxi.core.text import company_key, pinyin_keys
 from guanxi.governance.selectors import assignable_owner_ids
 
 from ..models import Contact, Customer, Tag
@@ -44,6 +44,7 @@ def _apply_search_keys(customer: Customer) -> None:
     short_full, short_initials = pinyin_keys(customer.short_name) if customer.short_name else ("", "")
     customer.search_pinyin = full
     customer.search_initials = initials
+    customer.name_key = company_key(customer.name)  # for the duplicate check (查重)
     if short_full and not full.startswith(short_full):
         # The short name is searched too: keep its keys after a separator.
         customer.search_pinyin = f"{full}|{short_full}"[:255]
@@ -81,6 +82,7 @@ def customer_update(*, actor: Any, customer: Customer, data: dict[str, Any], ver
         probe = Customer(name=data.get("name", customer.name), short_name=data.get("short_name", customer.short_name))
         _apply_search_keys(probe)
         data["search_pinyin"], data["search_initials"] = probe.search_pinyin, probe.search_initials
+        data["name_key"] = probe.name_key
     updated = record_update(actor=actor, instance=customer, data=data, version=version)
     _set_tags(updated, tags)
     return updated

@@ -17,7 +17,7 @@ from guanxi.governance.services import audit_record, diff, snapshot
 
 M = TypeVar("M", bound=models.Model)
 
-SKIP_FIELDS = {"search_pinyin", "search_initials", "mobile_last4", "last_interaction_at"}
+SKIP_FIELDS = {"search_pinyin", "search_initials", "mobile_last4", "last_interaction_at", "name_key", "company_key"}
 
 
 def _snap(instance: models.Model) -> dict[str, Any]:

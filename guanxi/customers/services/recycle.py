@@ -10,16 +10,23 @@ from guanxi.governance.models import AuditLog
 from guanxi.governance.services import audit_record
 
 from ..models import Contact, Customer, Interaction, Order, Task
-from ..selectors.customers import recycle_cutoff
+from ..selectors.customers import recyclable_extensions, recycle_cutoff
 
 RECYCLABLE: list[type[Any]] = [Interaction, Task, Order, Contact, Customer]  # children first
 
 
+def purge_order() -> list[type[Any]]:
+    """Other apps' recyclable models first (settings.GUANXI_RECYCLABLE: they may hang off a customer),
+    then this app's, children first."""
+    return [r.model for r in recyclable_extensions().values()] + RECYCLABLE
+
+
 def recycle_bin_purge(*, actor: Any = None, batch_size: int = 500) -> dict[str, int]:
-    """Delete for good what was deleted more than GUANXI_RECYCLE_DAYS ago. Safe to run again."""
+    """Delete for good what was deleted more than GUANXI_RECYCLE_DAYS ago, each row audited (PURGE).
+    Returns {model_name: rows purged}. Safe to run again."""
     cutoff = recycle_cutoff()
     purged: dict[str, int] = {}
-    for model in RECYCLABLE:
+    for model in purge_order():
         count = 0
         while True:
             with transaction.atomic():

@@ -14,15 +14,21 @@ from guanxi.governance.models import AuditLog
 
 
 def read_csv(response) -> list[list[str]]:
+    """The header and data rows (the last row, who exported the file and when, is checked and dropped)."""
     body = b"".join(response.streaming_content)
     assert body.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(rows[-1]) == 1 and rows[-1][0].startswith("Exported by ")
+    return rows[:-1]
 
 
 def read_xlsx(response) -> list[list[object]]:
+    """As read_csv, for Excel."""
     body = b"".join(response.streaming_content)
     ws = openpyxl.load_workbook(io.BytesIO(body)).active
-    return [list(r) for r in ws.iter_rows(values_only=True)]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert str(rows[-1][0]).startswith("Exported by ")
+    return rows[:-1]
 
 
 def names(rows: list[list[object]]) -> set[object]:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from datetime import datetime
 from typing import Any
 
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import ForeignObjectRel, Model
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ConflictError
+from guanxi.core.text import person_name
 from guanxi.governance import permissions
 from guanxi.web.http import alert_response, post_version, render_fragment, render_page, require, web_view
 
 from ..forms import InteractionEditForm, InteractionForm, TaskEditForm, TaskForm
-from ..models import Contact, Customer, Interaction, Order, Task
+from ..models import Customer, Task
 from ..selectors.customers import can_change, contacts_of, customer_get, interaction_get, task_get
 from ..selectors.tasks import my_tasks, task_counts
 from ..selectors.timeline import TIMELINE_KINDS, customer_timeline
@@ -32,10 +39,33 @@ from ..services.activity import (
 )
 
 TIMELINE_PER_PAGE = 20
-CHANGE_MODELS: dict[str, type[Model]] = {
-    "customer": Customer, "contact": Contact, "order": Order, "interaction": Interaction, "task": Task,
-}
 HIDDEN_CHANGE_FIELDS = {"id", "custom", "customer_id", "created_by_id", "deleted_by_id"}
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# A record's audit rows name its model (`AuditLog.entity` is the model_name); the model is looked up among the
+# installed apps, so records of other apps (opportunities, leads…) get their labels without being imported here.
+PREFERRED_APPS = ("customers",)
+
+
+@functools.cache
+def _app_labels() -> dict[str, str]:
+    """model_name -> app_label of every installed model, searched once (this app's models win a clash)."""
+    found: dict[str, str] = {}
+    for model in apps.get_models():
+        name, label = model._meta.model_name or "", model._meta.app_label
+        if name not in found or label in PREFERRED_APPS:
+            found[name] = label
+    return found
+
+
+def change_model(entity: str) -> type[Model] | None:
+    """The model an audit entry's `entity` names, or None (a pseudo-entity such as "pool")."""
+    label = _app_labels().get(entity)
+    if label is None:
+        return None
+    try:
+        return apps.get_model(label, entity)
+    except LookupError:
+        return None
 
 
 def _field_label(model: type[Model] | None, attname: str) -> tuple[str, Any]:
@@ -44,31 +74,100 @@ def _field_label(model: type[Model] | None, attname: str) -> tuple[str, Any]:
     try:
         field = model._meta.get_field(attname.removesuffix("_id") if attname.endswith("_id") else attname)
     except FieldDoesNotExist:
-        return attname, None
+        try:
+            field = model._meta.get_field(attname)
+        except FieldDoesNotExist:
+            return attname, None
     if isinstance(field, ForeignObjectRel):  # a reverse relation is never a changed column
         return attname, None
     return str(field.verbose_name), field
 
 
-def _display(field: Any, value: Any) -> str:
+def _fk_target(field: Any, attname: str) -> type[Model] | None:
+    """The related model when `attname` holds the id of a many-to-one field (owner_id, stage_id…)."""
+    if field is None or not getattr(field, "many_to_one", False) or attname != getattr(field, "attname", None):
+        return None
+    return field.related_model
+
+
+def _local_datetime(value: str) -> str | None:
+    """An ISO datetime from the audit trail as local "Y-m-d H:i"; None when it is not one."""
+    if not ISO_DATETIME.match(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _display(field: Any, value: Any, names: dict[Any, str] | None = None) -> str:
     if value in (None, ""):
         return "—"
+    if names and isinstance(value, int) and not isinstance(value, bool) and value in names:
+        return names[value]
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "✓" if value else "✗"
+    if isinstance(value, str):
+        when = _local_datetime(value)
+        if when is not None:
+            return when
     return str(value)
 
 
-def describe_changes(entry: Any) -> list[tuple[str, str, str]]:
-    """An audit entry's field changes as (label, before, after), for the timeline."""
-    model = CHANGE_MODELS.get(entry.entity)
+RelatedNames = dict[type[Model], dict[Any, str]]
+
+
+def _related_ids(entries: list[Any]) -> dict[type[Model], set[Any]]:
+    wanted: dict[type[Model], set[Any]] = {}
+    for entry in entries:
+        model = change_model(entry.entity)
+        if model is None:
+            continue
+        for attname, pair in (entry.changes or {}).items():
+            if attname in HIDDEN_CHANGE_FIELDS or not isinstance(pair, list) or len(pair) != 2:
+                continue
+            target = _fk_target(_field_label(model, attname)[1], attname)
+            if target is not None:
+                wanted.setdefault(target, set()).update(
+                    v for v in pair if isinstance(v, int) and not isinstance(v, bool))
+    return wanted
+
+
+def related_names(entries: list[Any]) -> RelatedNames:
+    """Names of the records the entries' changed foreign keys point to: one query per related model for a
+    whole page of entries (people by their name, anything else by its str())."""
+    user_model = get_user_model()
+    names: RelatedNames = {}
+    for target, ids in _related_ids(entries).items():
+        if not ids:
+            continue
+        if target is user_model:
+            people = user_model._default_manager.filter(pk__in=ids).only(
+                "pk", "username", "first_name", "last_name")
+            names[target] = {u.pk: person_name(u) for u in people}
+        else:
+            names[target] = {pk: str(obj) for pk, obj in target._default_manager.in_bulk(list(ids)).items()}
+    return names
+
+
+def describe_changes(entry: Any, names: RelatedNames | None = None) -> list[tuple[str, str, str]]:
+    """An audit entry's field changes as (label, before, after), for the timeline.
+
+    `names` (from `related_names`) turns foreign-key ids into names; without it ids are shown as they are."""
+    model = change_model(entry.entity)
     rows = []
     for attname, pair in (entry.changes or {}).items():
         if attname in HIDDEN_CHANGE_FIELDS or not isinstance(pair, list) or len(pair) != 2:
             continue
         label, field = _field_label(model, attname)
-        rows.append((label, _display(field, pair[0]), _display(field, pair[1])))
+        target = _fk_target(field, attname)
+        lookup = (names or {}).get(target) if target is not None else None
+        rows.append((label, _display(field, pair[0], lookup), _display(field, pair[1], lookup)))
     custom = (entry.changes or {}).get("custom")
     if isinstance(custom, list) and len(custom) == 2:
         before, after = custom[0] or {}, custom[1] or {}
@@ -88,11 +187,13 @@ def timeline_context(request: HttpRequest, customer: Customer, page: int = 1) ->
     timeline = customer_timeline(user=request.user, customer=customer, page=page, per_page=TIMELINE_PER_PAGE,
                                  kinds=kinds)
     items = []
+    # Only updates show their field changes; their foreign keys are named with one query per related model.
+    names = related_names([i.obj for i in timeline.items if i.kind == "change" and i.obj.action == "update"])
     for item in timeline.items:
         entry: dict[str, Any] = {"kind": item.kind, "at": item.at, "obj": item.obj}
         if item.kind == "change":
-            model = CHANGE_MODELS.get(item.obj.entity)
-            entry["changes"] = describe_changes(item.obj)
+            model = change_model(item.obj.entity)
+            entry["changes"] = describe_changes(item.obj, names)
             entry["entity_label"] = model._meta.verbose_name if model else item.obj.entity
         items.append(entry)
     return {

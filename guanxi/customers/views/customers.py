@@ -19,15 +19,24 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ConflictError
-from guanxi.governance import permissions
+from guanxi.core.text import digits_only
+from guanxi.governance import masking, permissions
 from guanxi.governance.models import Department, Role
 from guanxi.governance.selectors import active_users, assignable_owner_ids, user_department_ids
 from guanxi.web.http import is_htmx, render_page, require, web_view
 
 from ..filters import CustomerFilter
 from ..forms import ContactForm, CustomerForm, InteractionForm, OrderForm, OrderLineFormSet, TaskForm
-from ..models import Customer, CustomFieldDefinition, OrderLine, Tag, Task
-from ..selectors.customers import can_change, capped_count, contacts_of, customer_get, customer_list, orders_of
+from ..models import Contact, Customer, CustomFieldDefinition, OrderLine, Tag, Task
+from ..selectors.customers import (
+    can_change,
+    capped_count,
+    contact_list,
+    contacts_of,
+    customer_get,
+    customer_list,
+    orders_of,
+)
 from ..selectors.timeline import TIMELINE_KINDS
 from ..services.custom_fields import definitions_for
 from ..services.customers import customer_create, customer_delete, customer_update
@@ -111,6 +120,8 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         rows = list(qs.prefetch_related("tags")[start:start + PER_PAGE + 1])
         has_next = len(rows) > PER_PAGE
         rows = rows[:PER_PAGE]
+    if valid and rows and filters.is_bound:
+        _phone_matches(request.user, rows, filters.cleaned_data.get("q") or "")
     list_fields = [d for d in definitions_for("customer") if d.show_in_list]
     for row in rows:
         row.list_custom = [(row.custom or {}).get(d.key, "") for d in list_fields]  # type: ignore[attr-defined]
@@ -142,6 +153,29 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "all_tags": Tag.objects.order_by("name").values_list("name", flat=True)[:200],
     }
     return render_page(request, "customers/customer_list.html", context, fragment="results")
+
+
+def _phone_matches(user: Any, rows: list[Customer], q: str) -> None:
+    """Searching by a mobile (or its last 4 digits): show which contact matched, masked as the user must see it.
+    One query for the page's matching contacts; the masking rule reads the policy and memberships once."""
+    text = q.strip()
+    digits = digits_only(text)
+    if len(digits) < 4 or len(digits) < len(text.replace(" ", "").replace("-", "").lstrip("+")):
+        return
+    found = contact_list(user=user).select_related(None).filter(
+        customer_id__in=[r.pk for r in rows], mobile_last4=digits[-4:])
+    if len(digits) > 4:
+        found = found.filter(mobile__endswith=digits[-11:])
+    by_customer: dict[int, list[Contact]] = {}
+    for contact in found.order_by("customer_id", "-is_primary", "id"):
+        by_customer.setdefault(contact.customer_id, []).append(contact)
+    rule = masking.for_user(user)
+    for row in rows:
+        masked = rule.should_mask(row)
+        row.phone_matches = [  # type: ignore[attr-defined]
+            (c.name, masking.mask_value("mobile", c.mobile) if masked else masking.clear_phone(c.mobile))
+            for c in by_customer.get(row.pk, [])[:3]
+        ]
 
 
 def _definitions() -> list[CustomFieldDefinition]:
@@ -211,7 +245,7 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(user=request.user, pk=pk)
     editable = can_change(request.user, customer)
-    contacts = decorate_contacts(list(contacts_of(user=request.user, customer=customer)), editable)
+    contacts = decorate_contacts(request.user, list(contacts_of(user=request.user, customer=customer)), customer)
     orders = list(
         orders_of(user=request.user, customer=customer).select_related("salesperson").prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product"))

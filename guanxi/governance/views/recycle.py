@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,15 +13,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import NotFoundError
-from guanxi.customers.selectors.customers import recycle_bin
+from guanxi.customers.selectors.customers import recyclable_extensions, recycle_bin
 
 from .. import permissions
-from ..services_recycle import recycle_restore
+from ..services_recycle import has_customer, recycle_restore
 from ._base import page_number, query_without, render_page, settings_view, slice_page
 
 PER_PAGE = 50
@@ -32,15 +34,23 @@ TABS = [
     ("interaction", gettext_lazy("Follow-ups"), "bi-chat-left-text"),
     ("task", gettext_lazy("Tasks"), "bi-check2-square"),
 ]
-ENTITIES = {key for key, _label, _icon in TABS}
+
+
+def tabs() -> list[tuple[str, Any, str]]:
+    """The customers' own tabs, then one per model of another app in settings.GUANXI_RECYCLABLE."""
+    extra = [(entity, capfirst(r.model._meta.verbose_name_plural), r.icon)
+             for entity, r in recyclable_extensions().items()]
+    return TABS + extra
 
 
 @settings_view(permissions.RESTORE)
 def recycle_list(request: HttpRequest, entity: str = "customer") -> HttpResponse:
-    if entity not in ENTITIES:
+    all_tabs = tabs()
+    if entity not in {key for key, _label, _icon in all_tabs}:
         raise NotFoundError()
     qs = recycle_bin(user=request.user, entity=entity)
-    if entity != "customer":
+    with_customer = entity != "customer" and has_customer(qs.model)
+    if with_customer:
         qs = qs.select_related("customer")
     page = page_number(request)
     rows, has_next = slice_page(qs, page, PER_PAGE)
@@ -50,11 +60,11 @@ def recycle_list(request: HttpRequest, entity: str = "customer") -> HttpResponse
         purge_at = row.deleted_at + window
         row.purge_at = purge_at
         row.days_left = max(0, math.ceil((purge_at - now).total_seconds() / 86400))
-        parent = getattr(row, "customer", None) if entity != "customer" else None
+        parent = getattr(row, "customer", None) if with_customer else None
         row.parent_customer = parent
         row.parent_deleted = parent is not None and parent.deleted_at is not None
     return render_page(request, "governance/recycle_bin.html", {
-        "section": "recycle", "tabs": TABS, "entity": entity, "rows": rows, "page": page, "has_next": has_next,
+        "section": "recycle", "tabs": all_tabs, "with_customer": with_customer, "entity": entity, "rows": rows, "page": page, "has_next": has_next,
         "has_previous": page > 1, "filter_query": query_without(request, "page"),
         "recycle_days": settings.GUANXI_RECYCLE_DAYS,
     }, fragment="results")
@@ -63,7 +73,7 @@ def recycle_list(request: HttpRequest, entity: str = "customer") -> HttpResponse
 @require_POST
 @settings_view(permissions.RESTORE)
 def recycle_restore_view(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
-    if entity not in ENTITIES:
+    if entity not in {key for key, _label, _icon in tabs()}:
         raise NotFoundError()
     try:
         record = recycle_restore(actor=request.user, entity=entity, pk=pk)

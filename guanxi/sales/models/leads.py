@@ -75,12 +75,31 @@ def lead_write_q(user: Any, prefix: str = "") -> Q:
     return alive & owner
 
 
+def lead_restore_q(user: Any) -> Q:
+    """Deleted leads the user may restore from the recycle bin: the RESTORE capability, within the scope that
+    would let them change the lead."""
+    scope = permissions.scope_of(user)
+    if scope is None or not permissions.can(user, permissions.RESTORE):
+        return Q(pk__in=[])
+    deleted = Q(deleted_at__isnull=False)
+    if scope == Scope.ALL:
+        return deleted
+    owner = Q(owner_id=user.pk)
+    if scope == Scope.DEPARTMENT:
+        owner |= Q(owner__isnull=True) | Q(department_id__in=user_department_ids(user))
+    return deleted & owner
+
+
 class LeadQuerySet(RestrictedQuerySet):
     def visible_to(self, user: Any) -> LeadQuerySet:
         return self.filter(lead_read_q(user))
 
     def editable_by(self, user: Any) -> LeadQuerySet:
         return self.filter(lead_write_q(user))
+
+    def restorable_by(self, user: Any) -> LeadQuerySet:
+        """Deleted leads in the user's recycle bin (the bin applies the restore window)."""
+        return self.filter(lead_restore_q(user))
 
 
 class Lead(TimeStampedModel, VersionedModel, SoftDeleteModel):

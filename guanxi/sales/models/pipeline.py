@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import RestrictedQuerySet, SoftDeleteModel, TimeStampedModel, VersionedModel
 from guanxi.customers.models.visibility import customer_read_q, customer_write_q
+from guanxi.governance import permissions
 
 
 class Pipeline(models.Model):
@@ -61,6 +62,14 @@ class OpportunityQuerySet(RestrictedQuerySet):
 
     def editable_by(self, user: Any) -> OpportunityQuerySet:
         return self.filter(deleted_at__isnull=True).filter(customer_write_q(user, "customer__"))
+
+    def restorable_by(self, user: Any) -> OpportunityQuerySet:
+        """Deleted opportunities in the user's recycle bin: the RESTORE capability and a customer the user may
+        change — or restore, when the customer is in the bin too (it must be restored first)."""
+        if not permissions.can(user, permissions.RESTORE):
+            return self.none()
+        return self.filter(deleted_at__isnull=False).filter(
+            customer_write_q(user, "customer__") | customer_write_q(user, "customer__", deleted=True))
 
 
 class Opportunity(TimeStampedModel, VersionedModel, SoftDeleteModel):
