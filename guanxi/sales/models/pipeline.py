@@ -64,12 +64,12 @@ class OpportunityQuerySet(RestrictedQuerySet):
         return self.filter(deleted_at__isnull=True).filter(customer_write_q(user, "customer__"))
 
     def restorable_by(self, user: Any) -> OpportunityQuerySet:
-        """Deleted opportunities in the user's recycle bin: the RESTORE capability and a customer the user may
-        change — or restore, when the customer is in the bin too (it must be restored first)."""
+        """Deleted opportunities in the user's recycle bin: the RESTORE capability and a live customer the user
+        may change. While the customer is in the bin too they are hidden, like its contacts and orders: restoring
+        the customer comes first."""
         if not permissions.can(user, permissions.RESTORE):
             return self.none()
-        return self.filter(deleted_at__isnull=False).filter(
-            customer_write_q(user, "customer__") | customer_write_q(user, "customer__", deleted=True))
+        return self.filter(deleted_at__isnull=False).filter(customer_write_q(user, "customer__"))
 
 
 class Opportunity(TimeStampedModel, VersionedModel, SoftDeleteModel):

@@ -260,13 +260,9 @@ def opportunity_delete(*, actor: Any, opportunity: Opportunity, version: int | N
 @transaction.atomic
 def opportunity_restore(*, actor: Any, opportunity: Opportunity) -> Opportunity:
     """Back from the recycle bin (audited on the customer's timeline). Only someone whose bin holds it
-    (`restorable_by`); a customer that is in the bin too must be restored first."""
+    (`restorable_by`: RESTORE, and a live customer they may change — a deleted customer is restored first)."""
     if not Opportunity.objects.restorable_by(actor).filter(pk=opportunity.pk).exists():
         if not permissions.can(actor, permissions.RESTORE):
             raise PermissionDeniedError()
         raise NotFoundError()
-    customer = Customer._base_manager.get(pk=opportunity.customer_id)
-    if customer.deleted_at is not None:
-        raise ValidationError(_("“%(customer)s” is in the recycle bin too: restore the customer first.")
-                              % {"customer": customer})
     return record_restore(actor=actor, instance=opportunity)
