@@ -7,7 +7,7 @@ Stage moves are the heart of it:
   `closed_at`;
 - a lost or invalid opportunity may be reopened (moved back to an open stage) by anyone who may
   change it; the move is logged;
-- a won opportunity stays won: only an administrator (CONFIGURE) may move it to another stage,
+- a won opportunity stays won: only someone with REOPEN_WON (administrators) may move it to another stage,
   and only with a reason. Winning creates no order (orders come from the order system) and does
   not touch the customer's lifecycle.
 """
@@ -211,7 +211,7 @@ def opportunity_move(*, actor: Any, opportunity: Opportunity, stage: Stage, reas
     if len(reason) > StageChange._meta.get_field("reason").max_length:  # type: ignore[operator]
         raise ValidationError({"reason": [_("Keep the reason under 300 characters.")]})
     if current.kind == Stage.Kind.WON and stage.kind != Stage.Kind.WON:
-        if not permissions.can(actor, permissions.CONFIGURE):
+        if not permissions.can(actor, permissions.REOPEN_WON):
             raise ValidationError({"stage": [
                 _("This opportunity is won and cannot be moved back. Only an administrator can reopen it, "
                   "with a reason.")]})
