@@ -8,6 +8,9 @@ A user sees them unmasked only when they
 Everyone else sees ``138****8000`` and ``zh***@example.com``; an explicit, audited reveal
 (``services_reveal.contact_reveal``) shows one value in clear.
 
+Leads (线索) follow the same rule without the account team: the lead's owner sees its mobile and email in
+clear, everyone else as their role's policy says (no stored policy: masked) — `should_mask_lead(lead)`.
+
 Use it once per request::
 
     masking = for_user(request.user)          # reads the role policy (one query, cached on the user)
@@ -121,6 +124,23 @@ class Masking:
     def should_mask(self, customer: Any) -> bool:
         """True when this user must see `customer`'s contacts masked."""
         return self.should_mask_ids(customer.pk, customer.owner_id)
+
+    def should_mask_lead_owner(self, owner_id: int | None) -> bool:
+        """True when this user must see the numbers of a lead owned by `owner_id` (None: unassigned) masked."""
+        if not self.by_role:
+            return False
+        return self.user_id is None or owner_id != self.user_id
+
+    def should_mask_lead(self, lead: Any) -> bool:
+        """True when this user must see `lead`'s mobile and email masked: not its owner, and the role's policy
+        masks (a role without a stored policy masks)."""
+        return self.should_mask_lead_owner(lead.owner_id)
+
+    def mask_lead(self, lead: Any) -> ContactView:
+        """The lead's mobile and email as this user may see them (`phone` is always empty: leads have none)."""
+        if self.should_mask_lead(lead):
+            return ContactView(mask_value("mobile", lead.mobile), "", mask_value("email", lead.email), True)
+        return ContactView(lead.mobile, "", lead.email, False)
 
     def mask_contact(self, contact: Any, customer: Any = None) -> ContactView:
         """The contact's mobile, phone and email as this user may see them. Pass `customer` (or have

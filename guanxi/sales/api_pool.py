@@ -21,7 +21,7 @@ from guanxi.core.text import person_name
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors.customers import customer_get
 from guanxi.governance import permissions
-from guanxi.governance.masking import for_user
+from guanxi.governance.masking import for_request
 from guanxi.governance.models import Department
 
 from .selectors.pool import (
@@ -80,11 +80,7 @@ def _user(user_id: Any, field: str) -> Any:
 
 
 def _masking(request: ApiRequest) -> Any:
-    masking = getattr(request, "_pool_masking", None)
-    if masking is None:
-        masking = for_user(request.auth)
-        request._pool_masking = masking  # type: ignore[attr-defined]
-    return masking
+    return for_request(request)  # one Masking per request
 
 
 # ---------------------------------------------------------------- the pool
@@ -371,7 +367,7 @@ def handovers_list_api(request: ApiRequest) -> Any:
 @router.get("/handovers/preview", response=HandoverPreviewOut, tags=["handover"],
             summary="What a person owns (counts and the first 500 of each)")
 def handovers_preview_api(request: ApiRequest, from_user: int) -> Any:
-    if not permissions.can(request.auth, permissions.CONFIGURE):
+    if not permissions.can(request.auth, permissions.HANDOVER):
         raise PermissionDeniedError()
     user = get_user_model().objects.filter(pk=from_user).first()
     if user is None:
@@ -390,7 +386,7 @@ def handovers_detail_api(request: ApiRequest, handover_id: int) -> Any:
 @router.post("/handovers", response={201: HandoverOut}, tags=["handover"],
              summary="Hand over everything a person owns, in one audited batch (administrators)")
 def handovers_create_api(request: ApiRequest, payload: HandoverIn) -> Any:
-    if not permissions.can(request.auth, permissions.CONFIGURE):
+    if not permissions.can(request.auth, permissions.HANDOVER):
         raise PermissionDeniedError()
     from_user = _user(payload.from_user, "from_user")
     people = get_user_model().objects.in_bulk(payload.receivers)

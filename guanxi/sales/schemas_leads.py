@@ -8,12 +8,12 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from guanxi.core.text import mask_email, mask_phone, person_name
+from guanxi.core.text import person_name
 from guanxi.customers.schemas import In, _filter_query
+from guanxi.governance import masking
 
 from .filters import LeadFilter
 from .models import AssignmentRule, Campaign, DuplicateRule, Lead
-from .selectors.leads import mask_policy, masks_contacts
 
 LeadListQuery = _filter_query(LeadFilter, "LeadListQuery")
 
@@ -56,11 +56,11 @@ class LeadOut(Schema):
 
     @staticmethod
     def resolve_mobile(obj: Lead, context: Any) -> str:
-        return mask_phone(obj.mobile) if _masked(obj, context) else obj.mobile
+        return masking.mask_value("mobile", obj.mobile) if _masked(obj, context) else obj.mobile
 
     @staticmethod
     def resolve_email(obj: Lead, context: Any) -> str:
-        return mask_email(obj.email) if _masked(obj, context) else obj.email
+        return masking.mask_value("email", obj.email) if _masked(obj, context) else obj.email
 
     @staticmethod
     def resolve_masked(obj: Lead, context: Any) -> bool:
@@ -68,14 +68,12 @@ class LeadOut(Schema):
 
 
 def _masked(obj: Lead, context: Any) -> bool:
-    """Masking per the requesting user; the role policy is read once per request."""
+    """Masking per the requesting user (governance.masking, one rule for leads and contacts); the role
+    policy is read once per request."""
     request = (context or {}).get("request")
-    user = getattr(request, "auth", None) or getattr(request, "user", None)
-    if request is None or user is None:
+    if request is None:
         return True
-    if not hasattr(request, "_lead_mask_policy"):
-        request._lead_mask_policy = mask_policy(user)
-    return masks_contacts(user, obj, request._lead_mask_policy)
+    return masking.for_request(request).should_mask_lead(obj)
 
 
 class LeadIn(In):

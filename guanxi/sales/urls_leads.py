@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from .views import lead_import, lead_rules, leads, public_form
+from .views import lead_export, lead_import, lead_rules, leads, public_form
 
 urlpatterns: list = [
     path("leads/", leads.lead_list_view, name="leads"),
     path("leads/new/", leads.lead_create_view, name="lead_create"),
     path("leads/check/", leads.lead_check_view, name="lead_check"),
     path("leads/assign/", leads.lead_bulk_assign_view, name="lead_bulk_assign"),
+    path("leads/export.<str:fmt>", lead_export.lead_export_view, name="lead_export"),
     path("leads/import/", lead_import.lead_import_start_view, name="lead_import"),
     path("leads/import/<str:token>/", lead_import.lead_import_run_view, name="lead_import_run"),
     path("leads/<int:pk>/", leads.lead_detail_view, name="lead_detail"),

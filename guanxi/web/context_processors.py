@@ -15,4 +15,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "can_restore": bool(user) and permissions.can(user, permissions.RESTORE),
         "can_audit": bool(user) and permissions.can(user, permissions.AUDIT),
         "can_import": bool(user) and permissions.can(user, permissions.IMPORT),
+        # The user's capabilities (governance.permissions), for menus: {% if "view_reports" in capabilities %}.
+        "capabilities": permissions.capabilities_of(user) if user is not None else frozenset(),
     }

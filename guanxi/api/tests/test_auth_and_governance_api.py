@@ -65,7 +65,7 @@ def test_me_reports_role_scope_and_capabilities(org, api):
     assert body["role"] == "sales_manager" and body["scope"] == "department"
     assert body["department_name"] == "East"
     assert "delete" in body["capabilities"] and "configure" not in body["capabilities"]
-    assert api(org.analyst).get("/me").json()["capabilities"] == ["export", "view"]
+    assert api(org.analyst).get("/me").json()["capabilities"] == ["export", "view", "view_reports"]
 
 
 def test_audit_trail_is_for_admins_and_filterable(org, customers, api):

@@ -172,6 +172,7 @@ class Export:
     author: str
     filename: str
     at: datetime.datetime
+    sheet: str = ""  # the Excel sheet's name
 
 
 def export_prepare(*, user: Any, entity: str, filters: forms.Form | None, fmt: str,
@@ -184,27 +185,46 @@ def export_prepare(*, user: Any, entity: str, filters: forms.Form | None, fmt: s
     if entity not in EXPORT_ENTITIES or fmt not in EXPORT_FORMATS:
         raise PermissionDeniedError(_("Unknown export."))
     qs = export_queryset(user=user, entity=entity, filters=filters)
+    columns = {"customer": _customer_columns, "contact": _contact_columns, "order": _order_columns}[entity]()
+    columns += _custom_columns(entity)
+    shown = masking.for_user(user)
+
+    def prepare(obj: Any) -> None:
+        if entity == "contact":
+            obj.shown = shown.mask_contact(obj)
+
+    return export_build(user=user, entity=entity, fmt=fmt, qs=qs, columns=columns, params=params,
+                        prepare=prepare, sheet=sheet_title(entity))
+
+
+def export_build(*, user: Any, entity: str, fmt: str, qs: QuerySet, columns: list[Column],
+                 params: Mapping[str, Any] | None = None, prepare: Callable[[Any], None] | None = None,
+                 sheet: str = "") -> Export:
+    """The shared steps of every export (customers, contacts, orders, leads, …), after the caller checked
+    what it exports: count the rows (capped at what is left today + 1), check the EXPORT permission and the
+    daily row limit (PermissionDeniedError; nothing is audited), audit the export (who, filters, rows), and
+    return it ready to write. `qs` is already limited to what the user sees and filtered; `columns` are
+    (header, getter) pairs; `prepare(obj)` runs on each object before its cells are read (masking)."""
+    if fmt not in EXPORT_FORMATS:
+        raise PermissionDeniedError(_("Unknown export."))
     remaining = export_allowance(user=user)
     counted = qs.order_by()
     count = (counted[: remaining + 1] if remaining is not None else counted).count()
     check_export_allowed(user=user, rows=count, remaining=remaining)
-    columns = {"customer": _customer_columns, "contact": _contact_columns, "order": _order_columns}[entity]()
-    columns += _custom_columns(entity)
     now = timezone.now()
-    export_recorded(actor=user, entity=entity, rows=count, fmt=fmt, filters=params, at=now)
-    shown = masking.for_user(user)
+    export_recorded(actor=user, entity=entity, rows=count, fmt=fmt, filters=dict(params or {}), at=now)
 
     def rows() -> Iterator[list[Any]]:
         # Never more than was counted and audited, even if rows were added meanwhile.
         for obj in qs[:count].iterator(chunk_size=CHUNK):
-            if entity == "contact":
-                obj.shown = shown.mask_contact(obj)
+            if prepare is not None:
+                prepare(obj)
             yield [_cell(get(obj)) for _h, get in columns]
 
     return Export(
         entity=entity, fmt=fmt, headers=[str(spreadsheet_safe(str(h))) for h, _g in columns], rows=rows(),
         count=count, footer=str(spreadsheet_safe(exported_by_line(user, now))), author=person_name(user),
-        filename=export_filename(entity, fmt, user=user, at=now), at=now,
+        filename=export_filename(entity, fmt, user=user, at=now), at=now, sheet=sheet or entity,
     )
 
 
@@ -284,7 +304,7 @@ def export_http_response(export: Export) -> HttpResponseBase:
         response: HttpResponseBase = StreamingHttpResponse(csv_stream(export.headers, export.rows, export.footer),
                                                            content_type="text/csv; charset=utf-8")
     else:
-        handle = xlsx_file(export.headers, export.rows, sheet_title(export.entity), footer=export.footer,
+        handle = xlsx_file(export.headers, export.rows, export.sheet or export.entity, footer=export.footer,
                            author=export.author, created=export.at)
         response = FileResponse(handle, content_type=XLSX)
     response["Content-Disposition"] = disposition

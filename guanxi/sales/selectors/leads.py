@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from guanxi.core.errors import NotFoundError, PermissionDeniedError
 from guanxi.customers.models import Customer
 from guanxi.governance import permissions
-from guanxi.governance.models import Department, RolePolicy, Scope
+from guanxi.governance.models import Department
 
 from ..filters import LeadFilter
 from ..models import AssignmentRule, Campaign, DuplicateRule, Lead, LeadActivity, OwnerChange, Pool
@@ -53,27 +53,7 @@ def owner_changes_of(lead: Lead) -> QuerySet[OwnerChange]:
         "from_user", "to_user", "actor")
 
 
-def mask_policy(user: Any) -> bool:
-    """Whether the user's role sees unowned records' mobiles and emails masked (号码脱敏, RolePolicy)."""
-    role = permissions.role_of(user)
-    if role is None:
-        return True
-    return bool(RolePolicy.objects.filter(role=role).values_list("mask_unowned", flat=True).first())
-
-
-def masks_contacts(user: Any, lead: Lead, policy: bool | None = None) -> bool:
-    """Whether this lead's mobile and email are shown masked to the user: not the owner, and the policy says so."""
-    if lead.owner_id is not None and lead.owner_id == getattr(user, "pk", None):
-        return False
-    return mask_policy(user) if policy is None else policy
-
-
 # ---------------------------------------------------------------- campaigns
-
-
-def can_manage_campaigns(user: Any) -> bool:
-    """Campaigns are shared: people who may change records and look beyond their own (managers, admins)."""
-    return permissions.can(user, permissions.CHANGE) and permissions.scope_of(user) in (Scope.DEPARTMENT, Scope.ALL)
 
 
 def campaign_list(*, user: Any, active: bool | None = None) -> QuerySet[Campaign]:
@@ -96,7 +76,7 @@ def campaign_get(*, user: Any, pk: Any, for_change: bool = False) -> Campaign:
         campaign = Campaign.objects.get(pk=pk)
     except (Campaign.DoesNotExist, ValueError, TypeError):
         raise NotFoundError() from None
-    if for_change and not can_manage_campaigns(user):
+    if for_change and not permissions.can(user, permissions.MANAGE_CAMPAIGNS):
         raise PermissionDeniedError()
     return campaign
 

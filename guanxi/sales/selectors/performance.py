@@ -73,11 +73,15 @@ class TargetScope:
 
 
 def target_write_scope(user: Any) -> TargetScope | None:
-    """Administrators set any target; a manager (may delete, department scope) sets targets for their
-    department subtree and its people. Others: None (no targets to set)."""
-    if permissions.can(user, permissions.CONFIGURE):
+    """Who may set targets is the capability SET_TARGETS (administrators, sales managers); where is their
+    scope: everything for an all-scope user, their department subtree and its people for a department-scoped
+    manager. Others, and own-scope users: None (no targets to set)."""
+    if not permissions.can(user, permissions.SET_TARGETS):
+        return None
+    scope = permissions.scope_of(user)
+    if scope == Scope.ALL:
         return TargetScope(all=True)
-    if permissions.can(user, permissions.DELETE) and permissions.scope_of(user) == Scope.DEPARTMENT:
+    if scope == Scope.DEPARTMENT:
         return TargetScope(all=False, department_ids=frozenset(user_department_ids(user)),
                            user_ids=frozenset(assignable_owner_ids(user) or ()))
     return None

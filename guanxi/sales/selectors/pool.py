@@ -34,7 +34,7 @@ from guanxi.customers.filters import customer_search_q
 from guanxi.customers.models import Contact, Customer, CustomerTeamMember
 from guanxi.governance import permissions
 from guanxi.governance.masking import Masking, clear_phone, for_user, mask_value
-from guanxi.governance.models import Department, Role
+from guanxi.governance.models import Department
 
 from ..models import Opportunity, OwnerChange, Pool, PoolLevelRule
 
@@ -42,25 +42,10 @@ from ..models import Opportunity, OwnerChange, Pool, PoolLevelRule
 INTO_POOL = (OwnerChange.Kind.RELEASE, OwnerChange.Kind.RECYCLE, OwnerChange.Kind.HANDOVER)
 WON_LIFECYCLES = (Customer.Lifecycle.ACTIVE, Customer.Lifecycle.WON_BACK)
 RULE_FIELDS = ("no_follow_up_days", "no_opportunity_days", "not_won_days")
-POOL_MANAGER_ROLES = {Role.ADMIN, Role.SALES_MANAGER}
-RELATIONSHIP_REPORT_ROLES = {Role.ADMIN, Role.SALES_MANAGER, Role.ANALYST}
 
 
-# ---------------------------------------------------------------- who may do what
-
-
-def is_pool_manager(user: Any) -> bool:
-    """Managers and administrators assign from the pool, release and unlock others' customers."""
-    return permissions.can(user, permissions.CHANGE) and permissions.role_of(user) in POOL_MANAGER_ROLES
-
-
-def can_claim(user: Any) -> bool:
-    return permissions.can(user, permissions.CHANGE) and permissions.role_of(user) in {*POOL_MANAGER_ROLES,
-                                                                                      Role.SALES_REP}
-
-
-def can_override_limits(user: Any) -> bool:
-    return permissions.can(user, permissions.CONFIGURE)
+# Who may do what is the capability table (governance.permissions): CLAIM, MANAGE_POOL, OVERRIDE_LIMITS,
+# HANDOVER; the reads below add the scope (what the user sees or may change).
 
 
 # ---------------------------------------------------------------- clock
@@ -341,7 +326,8 @@ def can_manage_team(user: Any, customer: Customer) -> bool:
         return False
     if customer.owner_id == user.pk:
         return True
-    return is_pool_manager(user) and Customer.objects.editable_by(user).filter(pk=customer.pk).exists()
+    return (permissions.can(user, permissions.MANAGE_POOL)
+            and Customer.objects.editable_by(user).filter(pk=customer.pk).exists())
 
 
 def held_count(user_id: int, *, counts_won: bool) -> int:
@@ -403,14 +389,14 @@ def handover_scope(from_user: Any) -> dict[str, QuerySet]:
     }
 
 
-def _require_configure(user: Any) -> None:
-    if not permissions.can(user, permissions.CONFIGURE):
+def _require_handover(user: Any) -> None:
+    if not permissions.can(user, permissions.HANDOVER):
         raise PermissionDeniedError()
 
 
 def handover_preview(*, user: Any, from_user: Any, limit: int = 500) -> dict[str, Any]:
     """Counts of everything the person owns, and the first `limit` rows of each kind."""
-    _require_configure(user)
+    _require_handover(user)
     scope = handover_scope(from_user)
     return {
         "counts": {name: qs.order_by().count() for name, qs in scope.items()},
@@ -426,7 +412,7 @@ def handover_people(*, user: Any) -> QuerySet:
     """Everyone who can be handed over from (anyone with a login, departed or not)."""
     from django.contrib.auth import get_user_model
 
-    _require_configure(user)
+    _require_handover(user)
     return get_user_model().objects.filter(employee__isnull=False).select_related("employee").order_by(
         "-is_active", "first_name", "username")
 
@@ -434,7 +420,7 @@ def handover_people(*, user: Any) -> QuerySet:
 def handover_list(*, user: Any) -> QuerySet:
     from ..models import Handover
 
-    _require_configure(user)
+    _require_handover(user)
     return Handover.objects.select_related("from_user", "actor").order_by("-created_at", "-id")
 
 

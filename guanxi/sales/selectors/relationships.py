@@ -19,8 +19,6 @@ from guanxi.core.errors import PermissionDeniedError
 from guanxi.customers.models import Customer, Interaction
 from guanxi.governance import permissions
 
-from .pool import RELATIONSHIP_REPORT_ROLES
-
 WINDOW_DAYS = 180
 REPORT_SORTS = ("name", "-customers", "customers", "-at_risk", "at_risk", "-share", "share")
 
@@ -55,10 +53,6 @@ def customer_relationship(*, customer: Customer, now: datetime.datetime | None =
     return CustomerRelationship(follow_ups=total, top_person=top, top_share=share, people_recently=recent)
 
 
-def can_see_report(user: Any) -> bool:
-    return permissions.can(user, permissions.VIEW) and permissions.role_of(user) in RELATIONSHIP_REPORT_ROLES
-
-
 @dataclass
 class RepRow:
     user: Any
@@ -82,7 +76,7 @@ def key_person_risk_q(now: datetime.datetime) -> Q:
 def rep_report(*, user: Any, sort: str = "-at_risk", now: datetime.datetime | None = None) -> list[RepRow]:
     """Per owner among the customers the user sees: customers held, and how many nobody else knows.
     Two GROUP BY queries, whatever the number of customers."""
-    if not can_see_report(user):
+    if not permissions.can(user, permissions.VIEW_REPORTS):
         raise PermissionDeniedError()
     now = now or timezone.now()
     owned: QuerySet[Customer] = Customer.objects.visible_to(user).filter(owner__isnull=False).order_by()

@@ -3,7 +3,9 @@
 Only indexed equality lookups on normalised keys (E.164 mobile, lower-case email, `company_key`,
 credit code), so a check costs a handful of index probes however large the tables grow.
 What the actor may not see is still reported — so two reps do not chase the same company — but
-masked: the name partly hidden, the mobile masked, the owner named.
+masked: the name partly hidden, the mobile and email masked, the owner named. What the actor may see
+shows the mobile and email as everywhere else (governance.masking: clear for the owner, the account
+team and roles whose policy does not mask).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.errors import GuanxiError
-from guanxi.core.text import company_key, mask_email, mask_name, mask_phone, normalize_phone, person_name
+from guanxi.core.text import company_key, mask_name, normalize_phone, person_name
 from guanxi.customers.models import Contact, Customer
+from guanxi.governance import masking
 
 from ..models import DuplicateRule, Lead
 
@@ -141,7 +144,10 @@ def find_duplicates(*, actor: Any, mobile: str = "", email: str = "", company: s
             lead_q |= Q(**{name: getattr(keys, name)})
     if keys.company:
         lead_q |= Q(company_key=keys.company)
-    leads = (Lead.objects.filter(lead_q, deleted_at__isnull=True).exclude(status=Lead.Status.CONVERTED)
+    # The OR of keys goes in an id subquery of its own: SQLite without ANALYZE statistics otherwise walks the
+    # `deleted_at` index (every live row) instead of one index probe per key — 1 s vs 0.2 ms at 1M rows.
+    leads = (Lead.objects.filter(pk__in=_ids(Lead, lead_q), deleted_at__isnull=True)
+             .exclude(status=Lead.Status.CONVERTED)
              .select_related("owner").order_by("-id")[:PER_KIND])
     for lead in leads:
         add("lead", lead, [n for n in FIELDS if _lead_matches(lead, keys, n)])
@@ -153,7 +159,8 @@ def find_duplicates(*, actor: Any, mobile: str = "", email: str = "", company: s
     if keys.credit_code:
         customer_q |= Q(credit_code=keys.credit_code)
     if customer_q:
-        for customer in (Customer.objects.filter(customer_q, deleted_at__isnull=True).select_related("owner")
+        for customer in (Customer.objects.filter(pk__in=_ids(Customer, customer_q), deleted_at__isnull=True)
+                         .select_related("owner")
                          .order_by("-id")[:PER_KIND]):
             matched = []
             if keys.company and customer.name_key == keys.company and customer.kind == Customer.Kind.COMPANY:
@@ -169,7 +176,8 @@ def find_duplicates(*, actor: Any, mobile: str = "", email: str = "", company: s
     if keys.email:
         contact_q |= Q(email=keys.email)
     if contact_q:
-        contacts = (Contact.objects.filter(contact_q, deleted_at__isnull=True, customer__deleted_at__isnull=True)
+        contacts = (Contact.objects.filter(pk__in=_ids(Contact, contact_q), deleted_at__isnull=True,
+                                           customer__deleted_at__isnull=True)
                     .select_related("customer", "customer__owner").order_by("-id")[:PER_KIND])
         for contact in contacts:
             matched = [n for n in ("mobile", "email") if getattr(keys, n) and getattr(contact, n) == getattr(keys, n)]
@@ -177,12 +185,30 @@ def find_duplicates(*, actor: Any, mobile: str = "", email: str = "", company: s
 
     matches = list(found.values())
     _mark_visible(actor, matches)
+    _mask(actor, matches)
+    return matches
+
+
+def _mask(actor: Any, matches: list[Match]) -> None:
+    """What the actor may not open: name partly hidden, numbers masked. What they may open: numbers as
+    the one masking rule says (governance.masking: owner, account team, role policy)."""
+    shown = masking.for_user(actor)
     for match in matches:
         if not match.visible:
             match.name = mask_name(match.name)
-            match.mobile = mask_phone(match.mobile)
-            match.email = mask_email(match.email)
-    return matches
+            hide = True
+        elif match.entity == "lead":
+            hide = shown.should_mask_lead_owner(match.owner_id)
+        else:
+            hide = shown.should_mask_ids(match.id, match.owner_id)
+        if hide:
+            match.mobile = masking.mask_value("mobile", match.mobile)
+            match.email = masking.mask_value("email", match.email)
+
+
+def _ids(model: Any, keys_q: Q) -> Any:
+    """`SELECT id … WHERE key1 = … OR key2 = …` alone: one index probe per key (MULTI-INDEX OR / BitmapOr)."""
+    return model._base_manager.filter(keys_q).values("pk")
 
 
 def _lead_matches(lead: Lead, keys: Keys, name: str) -> bool:

@@ -128,7 +128,7 @@ def handover_execute(*, actor: Any, from_user: Any, receivers: list[Any], mode: 
     """Hand over everything `from_user` owns. `mode`: "one" (one receiver), "even" (split evenly),
     "list" (customers by `assignments` {customer id: receiver id}, the rest evenly) or "pool"
     (customers back to the pool; leads, opportunities and tasks to the receivers, if any)."""
-    if not permissions.can(actor, permissions.CONFIGURE):
+    if not permissions.can(actor, permissions.HANDOVER):
         raise PermissionDeniedError()
     now = now or timezone.now()
     reason = (reason or "").strip()

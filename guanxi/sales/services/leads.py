@@ -169,6 +169,8 @@ def lead_activity_create(*, actor: Any, lead: Lead, data: dict[str, Any]) -> Lea
 
 @transaction.atomic
 def campaign_create(*, actor: Any, data: dict[str, Any]) -> Campaign:
+    if not permissions.can(actor, permissions.MANAGE_CAMPAIGNS):
+        raise PermissionDeniedError()
     campaign = Campaign(**data)
     _check_dates(campaign)
     return record_create(actor=actor, instance=campaign)
@@ -176,6 +178,8 @@ def campaign_create(*, actor: Any, data: dict[str, Any]) -> Campaign:
 
 @transaction.atomic
 def campaign_update(*, actor: Any, campaign: Campaign, data: dict[str, Any]) -> Campaign:
+    if not permissions.can(actor, permissions.MANAGE_CAMPAIGNS):
+        raise PermissionDeniedError()
     probe = Campaign(**{**{f: getattr(campaign, f) for f in ("starts_on", "ends_on")},
                         **{k: v for k, v in data.items() if k in ("starts_on", "ends_on")}})
     _check_dates(probe)

@@ -28,11 +28,8 @@ from guanxi.governance.services import audit_record, diff, snapshot
 from ..models import OwnerChange, Pool, PoolLevelRule
 from ..selectors.pool import (
     RULE_FIELDS,
-    can_claim,
-    can_override_limits,
     claims_today,
     held_count,
-    is_pool_manager,
     local_day,
     locked_count,
     pool_index,
@@ -223,7 +220,7 @@ def _check_holding(pool: Pool | None, user: Any, field: str) -> None:
 def pool_claim(*, actor: Any, customer: Customer, now: datetime.datetime | None = None) -> Customer:
     """Take a customer from the pool: daily claim limit, holding limit and the former owner's block apply."""
     now = now or timezone.now()
-    if not can_claim(actor):
+    if not permissions.can(actor, permissions.CLAIM):
         raise PermissionDeniedError()
     _visible(actor, customer)
     # One claim at a time per person (the daily count), and per customer (two reps at once: one wins).
@@ -265,7 +262,8 @@ def pool_claim(*, actor: Any, customer: Customer, now: datetime.datetime | None 
 def _may_act_for_owner(actor: Any, customer: Customer) -> bool:
     if customer.owner_id == actor.pk and permissions.can(actor, permissions.CHANGE):
         return True
-    return is_pool_manager(actor) and Customer.objects.editable_by(actor).filter(pk=customer.pk).exists()
+    return (permissions.can(actor, permissions.MANAGE_POOL)
+            and Customer.objects.editable_by(actor).filter(pk=customer.pk).exists())
 
 
 @transaction.atomic
@@ -311,7 +309,7 @@ def pool_assign(*, actor: Any, customer: Customer, to_user: Any, reason: str = "
     """A manager or admin gives a pool customer to a rep; the rep's holding limit applies unless an
     admin overrides it."""
     now = now or timezone.now()
-    if not is_pool_manager(actor):
+    if not permissions.can(actor, permissions.MANAGE_POOL):
         raise PermissionDeniedError()
     _visible(actor, customer)
     if not Customer.objects.editable_by(actor).filter(pk=customer.pk).exists():
@@ -320,7 +318,7 @@ def pool_assign(*, actor: Any, customer: Customer, to_user: Any, reason: str = "
     allowed = assignable_owner_ids(actor)
     if allowed is not None and target.pk not in allowed:
         raise ValidationError({"to_user": [_("You cannot make this person the owner.")]})
-    if override and not can_override_limits(actor):
+    if override and not permissions.can(actor, permissions.OVERRIDE_LIMITS):
         raise ValidationError({"override": [_("Only an administrator may go over the holding limit.")]})
     locked = _lock_customer(customer)
     if locked.owner_id is not None:

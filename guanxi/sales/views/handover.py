@@ -31,7 +31,7 @@ def _from_user(raw: str) -> object | None:
 @web_view
 def handover_view(request: HttpRequest) -> HttpResponse:
     """GET ?from_user=: the preview (htmx swaps it in when a person is chosen); POST: hand over."""
-    require(request.user, permissions.CONFIGURE)
+    require(request.user, permissions.HANDOVER)
     posted = request.method == "POST"
     raw = (request.POST if posted else request.GET).get("from_user", "")
     source = _from_user(raw)

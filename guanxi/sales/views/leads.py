@@ -15,10 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ConflictError, NotFoundError, PermissionDeniedError
-from guanxi.core.text import mask_email, mask_phone
 from guanxi.customers.models import Customer, Interaction
 from guanxi.customers.selectors.customers import capped_count, customer_get
-from guanxi.governance import permissions
+from guanxi.governance import masking, permissions
 from guanxi.web.http import (
     alert_response,
     page_number,
@@ -75,10 +74,10 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
             qs = qs.order_by("-id")
         total, more = capped_count(qs)
         rows, has_next = slice_page(qs, page, PER_PAGE)
-    policy = sel.mask_policy(request.user)
+    shown = masking.for_user(request.user)
     for row in rows:
-        if sel.masks_contacts(request.user, row, policy):
-            row.mobile, row.email = mask_phone(row.mobile), mask_email(row.email)
+        view = shown.mask_lead(row)
+        row.mobile, row.email = view.mobile, view.email
     can_assign = _can_assign(request.user)
     context = {
         "filters": filters, "rows": rows, "total": total, "more": more, "page": page, "has_next": has_next,
@@ -88,6 +87,7 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
         "is_filtered": any(k not in {"page", "sort"} for k in params),
         "can_create": permissions.can(request.user, permissions.CHANGE),
         "can_import": permissions.can(request.user, permissions.IMPORT),
+        "can_export": permissions.can(request.user, permissions.EXPORT),
         "can_assign": can_assign,
         "people": list(people_for(request.user)[:300]) if can_assign else [],
     }
@@ -165,15 +165,13 @@ def lead_check_view(request: HttpRequest) -> HttpResponse:
 def lead_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     lead = sel.lead_get(user=request.user, pk=pk)
     editable = lead.status != Lead.Status.CONVERTED and sel.can_change_lead(request.user, lead)
-    masked = sel.masks_contacts(request.user, lead)
+    shown = masking.for_user(request.user).mask_lead(lead)
     activities = list(sel.activities_of(lead)[:100])
     labels = dict(Interaction.Channel.choices)
     for activity in activities:
         activity.channel_label = labels.get(activity.channel, activity.channel)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
-        "lead": lead, "editable": editable, "masked": masked,
-        "mobile": mask_phone(lead.mobile) if masked else lead.mobile,
-        "email": mask_email(lead.email) if masked else lead.email,
+        "lead": lead, "editable": editable, "masked": shown.masked, "mobile": shown.mobile, "email": shown.email,
         "activities": activities,
         "owner_changes": list(sel.owner_changes_of(lead)[:50]),
         "can_delete": editable and permissions.can(request.user, permissions.DELETE),
@@ -358,7 +356,7 @@ def campaign_list_view(request: HttpRequest) -> HttpResponse:
         c.rate = (c.converted_count * 100 / c.lead_count) if c.lead_count else None  # type: ignore[attr-defined]
     return render_page(request, "sales/leads/campaign_list.html", {
         "campaigns": campaigns, "by_source": sel.conversion_by_source(),
-        "can_manage": sel.can_manage_campaigns(request.user),
+        "can_manage": permissions.can(request.user, permissions.MANAGE_CAMPAIGNS),
     })
 
 
@@ -368,7 +366,7 @@ def campaign_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     leads = list(sel.lead_list(user=request.user).filter(campaign=campaign).order_by("-id")[:20])
     return render_page(request, "sales/leads/campaign_detail.html", {
         "campaign": campaign, "stats": sel.campaign_stats(campaign), "leads": leads,
-        "can_manage": sel.can_manage_campaigns(request.user),
+        "can_manage": permissions.can(request.user, permissions.MANAGE_CAMPAIGNS),
         "embed_url": request.build_absolute_uri(reverse("sales:public_lead_form")) + f"?campaign={campaign.pk}",
     })
 
@@ -376,7 +374,7 @@ def campaign_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @web_view
 def campaign_form_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     campaign = sel.campaign_get(user=request.user, pk=pk, for_change=True) if pk else None
-    if campaign is None and not sel.can_manage_campaigns(request.user):
+    if campaign is None and not permissions.can(request.user, permissions.MANAGE_CAMPAIGNS):
         raise PermissionDeniedError()
     form = CampaignForm(request.POST or None, instance=campaign)
     status = 200

@@ -160,7 +160,7 @@ def _detail_context(request: HttpRequest, opportunity: Opportunity, move_form: M
         "opportunity": opportunity, "customer": opportunity.customer, "lines": sel.opportunity_lines(opportunity),
         "history": sel.stage_history(opportunity), "stages": stages, "editable": editable,
         "can_delete": editable and permissions.can(request.user, permissions.DELETE),
-        "can_reopen_won": permissions.can(request.user, permissions.CONFIGURE),
+        "can_reopen_won": permissions.can(request.user, permissions.REOPEN_WON),
         "move_errors": move_errors or {}, "move_data": move_form.data if move_form is not None else {},
     }
 
@@ -277,7 +277,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
         "board": board, "pipeline": pipeline, "pipelines": pipelines, "owner": owner,
         "owners": sel.owners_in(user=request.user, pipeline=pipeline),
         "can_move": permissions.can(request.user, permissions.CHANGE),
-        "can_reopen_won": permissions.can(request.user, permissions.CONFIGURE),
+        "can_reopen_won": permissions.can(request.user, permissions.REOPEN_WON),
         "closed_days": sel.CLOSED_ZONE_DAYS, "card_limit": sel.BOARD_CARD_LIMIT,
         "won_kind": Stage.Kind.WON,
         # One reverse() for 500 cards: /sales/opportunities/<id>/ and …/<id>/move/ are built from it.

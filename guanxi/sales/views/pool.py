@@ -19,17 +19,15 @@ from django.views.decorators.http import require_POST
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors.customers import capped_count, customer_get
+from guanxi.governance import permissions
 from guanxi.governance.selectors import active_users, assignable_owner_ids
 from guanxi.web.http import alert_response, is_htmx, page_number, render_fragment, render_page, slice_page, web_view
 
 from ..forms_pool import AssignForm, ReleaseForm, TeamMemberForm
 from ..selectors.pool import (
     PoolFilter,
-    can_claim,
     can_manage_team,
-    can_override_limits,
     decorate_pool_rows,
-    is_pool_manager,
     pool_customers,
     pool_status,
     team_of,
@@ -62,8 +60,9 @@ def pool_list_view(request: HttpRequest) -> HttpResponse:
         decorate_pool_rows(rows, user=request.user)
     return render_page(request, "sales/pool/pool_list.html", {
         "filters": filters, "rows": rows, "total": total, "more": more, "page": page, "has_next": has_next,
-        "query": params.urlencode(), "levels": Customer.Level.choices, "can_claim": can_claim(request.user),
-        "can_assign": is_pool_manager(request.user), "is_filtered": bool(params),
+        "query": params.urlencode(), "levels": Customer.Level.choices,
+        "can_claim": permissions.can(request.user, permissions.CLAIM),
+        "can_assign": permissions.can(request.user, permissions.MANAGE_POOL), "is_filtered": bool(params),
     }, fragment="results")
 
 
@@ -72,12 +71,12 @@ def _card_context(request: HttpRequest, customer: Customer, **extra: Any) -> dic
     status = pool_status(user=user, customer=customer)
     manage_team = can_manage_team(user, customer)
     owner_or_manager = customer.owner_id is not None and (
-        customer.owner_id == user.pk or (is_pool_manager(user) and manage_team))
+        customer.owner_id == user.pk or (permissions.can(user, permissions.MANAGE_POOL) and manage_team))
     return {
         "customer": customer, "status": status, "team": team_of(user=user, customer=customer),
         "relationship": customer_relationship(customer=customer),
-        "can_claim": customer.owner_id is None and can_claim(user),
-        "can_assign": customer.owner_id is None and is_pool_manager(user),
+        "can_claim": customer.owner_id is None and permissions.can(user, permissions.CLAIM),
+        "can_assign": customer.owner_id is None and permissions.can(user, permissions.MANAGE_POOL),
         "can_release": owner_or_manager, "can_lock": owner_or_manager, "can_manage_team": manage_team,
         "team_form": extra.pop("team_form", None) or (TeamMemberForm(customer=customer) if manage_team else None),
         "release_form": extra.pop("release_form", None) or ReleaseForm(), "now": timezone.now(),
@@ -166,11 +165,11 @@ def _assignable(user: Any) -> Any:
 @web_view
 def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the form (a modal's body); POST: assign from the pool."""
-    if not is_pool_manager(request.user):
+    if not permissions.can(request.user, permissions.MANAGE_POOL):
         raise PermissionDeniedError()
     customer = customer_get(user=request.user, pk=pk)
     form = AssignForm(request.POST or None, people=_assignable(request.user),
-                      can_override=can_override_limits(request.user))
+                      can_override=permissions.can(request.user, permissions.OVERRIDE_LIMITS))
     if request.method == "POST" and form.is_valid():
         try:
             pool_assign(actor=request.user, customer=customer,
