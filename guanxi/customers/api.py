@@ -22,7 +22,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError
-from guanxi.governance import permissions
+from guanxi.governance import masking, permissions, services_recycle
 from guanxi.governance.selectors import active_users
 from guanxi.governance.services_reveal import contact_reveal
 
@@ -64,7 +64,7 @@ from .schemas import (
 from .selectors import customers as sel
 from .selectors.products import custom_field_get, custom_field_list, product_get, product_list, require_configure
 from .selectors.tasks import my_tasks
-from .selectors.timeline import TIMELINE_KINDS, customer_timeline
+from .selectors.timeline import TIMELINE_KINDS, customer_timeline, has_masked_fields, masked_changes
 from .services import activity, orders
 from .services import customers as svc
 from .services.custom_fields import custom_field_save
@@ -181,7 +181,8 @@ def _encode_page(page: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"p": page}).encode()).decode().rstrip("=")
 
 
-def _timeline_entry(item: Any) -> dict[str, Any]:
+def _timeline_entry(item: Any, masked: bool = False) -> dict[str, Any]:
+    """One timeline item; `masked`: the contact numbers in a change's fields are masked (governance.masking)."""
     obj = item.obj
     if item.kind == "interaction":
         data = {"channel": obj.channel, "direction": obj.direction, "staff": obj.staff_id,
@@ -195,7 +196,7 @@ def _timeline_entry(item: Any) -> dict[str, Any]:
         title = obj.title
     else:
         data = {"action": obj.action, "entity": obj.entity, "object_id": obj.object_id, "actor": obj.actor_id,
-                "changes": obj.changes}
+                "changes": masked_changes(obj.changes) if masked else obj.changes}
         title = f"{obj.get_action_display()} {obj.object_repr}"
     return {"kind": item.kind, "at": item.at, "id": obj.pk, "title": title, "data": data}
 
@@ -215,7 +216,9 @@ def customer_timeline_view(request: ApiRequest, customer_id: int, limit: int = 2
     customer = sel.customer_get(user=request.auth, pk=customer_id)
     page = customer_timeline(user=request.auth, customer=customer, page=_decode_page(cursor), per_page=limit,
                              kinds=wanted)
-    return {"items": [_timeline_entry(i) for i in page.items],
+    masked = any(i.kind == "change" and has_masked_fields(i.obj) for i in page.items) and \
+        masking.for_request(request).should_mask(customer)
+    return {"items": [_timeline_entry(i, masked) for i in page.items],
             "next_cursor": _encode_page(page.page + 1) if page.has_next else None}
 
 
@@ -512,29 +515,25 @@ def custom_field_update(request: ApiRequest, field_id: int, payload: CustomField
 
 # ---------------------------------------------------------------- recycle bin
 
-RESTORERS: dict[str, Any] = {
-    "customer": lambda actor, obj: svc.customer_restore(actor=actor, customer=obj),
-    "contact": lambda actor, obj: svc.contact_restore(actor=actor, contact=obj),
-    "order": lambda actor, obj: orders.order_restore(actor=actor, order=obj),
-    "interaction": lambda actor, obj: activity.interaction_restore(actor=actor, interaction=obj),
-    "task": lambda actor, obj: activity.task_restore(actor=actor, task=obj),
-}
-
-
 def _entity(entity: str) -> str:
-    if entity not in sel.RECYCLE_MODELS:
+    """One of the recycle bin's entities: this app's own and those of settings.GUANXI_RECYCLABLE (leads,
+    opportunities…), the same registry as the web recycle bin."""
+    if entity not in sel.recycle_models():
         raise NotFoundError()
     return entity
 
 
 @router.get("/recycle-bin/{entity}", response=list[RecycleItemOut], tags=["recycle bin"],
-            summary="Deleted records you may restore (customer, contact, order, interaction, task)")
+            summary="Deleted records you may restore (customer, contact, order, interaction, task, and the "
+                    "records of other apps: lead, opportunity)")
 @paginate
 def recycle_list(request: ApiRequest, entity: str) -> Any:
     return sel.recycle_bin(user=request.auth, entity=_entity(entity))
 
 
-@router.post("/recycle-bin/{entity}/{int:object_id}/restore", response=RecycleItemOut, tags=["recycle bin"])
+@router.post("/recycle-bin/{entity}/{int:object_id}/restore", response=RecycleItemOut, tags=["recycle bin"],
+             summary="Restore a record from the recycle bin (its customer must not be in the bin)")
 def recycle_restore(request: ApiRequest, entity: str, object_id: int) -> Any:
-    obj = sel.recycle_get(user=request.auth, entity=_entity(entity), pk=object_id)
-    return RESTORERS[entity](request.auth, obj)
+    # The web recycle bin's entry point: the window and permission check, the "customer first" rule and each
+    # app's own restore service (with its audit row).
+    return services_recycle.recycle_restore(actor=request.auth, entity=_entity(entity), pk=object_id)

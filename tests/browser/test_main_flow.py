@@ -62,3 +62,37 @@ def test_search_by_pinyin_initials_on_a_phone(browser, live_server, org, custome
         assert width <= 390
     finally:
         context.close()
+
+
+def test_task_and_order_forms_load_on_their_tab_and_save(page, live_server, org, customers):
+    """The 360° page renders only the follow-up form; the task and order forms come with htmx on the tab's
+    first click, and they save without a page load."""
+    from guanxi.customers.models import Order, Task
+
+    log_in(page, live_server, "rep")
+    page.goto(f"{live_server.url}/customers/{customers.own.pk}/")
+    expect(page.locator("#task-form")).to_have_count(0)
+    page.get_by_test_id("tab-task").click()
+    page.fill("#task-form [name=title]", "寄送样品")
+    page.fill("#task-form [name=due_at]", "2030-01-02T10:00")
+    page.click("#task-form button[type=submit]")
+    expect(page.locator("#task-form .alert-success")).to_be_visible()
+    expect(page.locator("#open-tasks")).to_contain_text("寄送样品")
+    assert Task.objects.filter(customer=customers.own, title="寄送样品").count() == 1
+
+    page.get_by_test_id("tab-order").click()
+    page.fill("#order-form [name=lines-0-description]", "样品")
+    page.fill("#order-form [name=lines-0-quantity]", "2")
+    page.fill("#order-form [name=lines-0-unit_price]", "50")
+    page.click("#order-form button[type=submit]")
+    expect(page.get_by_test_id("orders")).to_contain_text("100.00")
+    assert Order.objects.filter(customer=customers.own).count() == 1
+
+
+def test_sales_menu_fits_one_line(page, live_server, org):
+    page.set_viewport_size({"width": 1200, "height": 800})
+    log_in(page, live_server, "admin")
+    assert page.locator("nav.navbar").bounding_box()["height"] < 70  # one line, not two
+    page.get_by_test_id("nav-sales").click()
+    page.get_by_test_id("nav-pipeline").click()
+    expect(page).to_have_url(re.compile(r"/sales/pipeline/board/"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from guanxi.governance.masking import MASKED_FIELDS, mask_value
 from guanxi.governance.models import AuditLog
 
 from ..models import Customer, Interaction, Order, Task
@@ -60,3 +61,22 @@ def customer_timeline(*, user: Any, customer: Customer, page: int = 1, per_page:
     merged = list(heapq.merge(*sources, key=lambda item: item.at, reverse=True))
     start = (page - 1) * per_page
     return TimelinePage(items=merged[start:start + per_page], page=page, has_next=len(merged) > start + per_page)
+
+
+def has_masked_fields(entry: Any) -> bool:
+    """True when an audit entry's changes carry a contact number (mobile, phone, email)."""
+    changes = entry.changes if isinstance(getattr(entry, "changes", None), dict) else {}
+    return any(name in changes for name in MASKED_FIELDS)
+
+
+def masked_changes(changes: Any) -> Any:
+    """An audit entry's `changes` ({field: [before, after]}) with the contact numbers masked on both sides
+    (号码脱敏, `governance.masking`): what a user who must see the customer's contacts masked is shown."""
+    if not isinstance(changes, dict):
+        return changes
+    shown = dict(changes)
+    for name in MASKED_FIELDS:
+        pair = shown.get(name)
+        if isinstance(pair, list):
+            shown[name] = [mask_value(name, v) if isinstance(v, str) else v for v in pair]
+    return shown

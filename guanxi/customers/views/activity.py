@@ -20,14 +20,14 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ConflictError
 from guanxi.core.text import person_name
-from guanxi.governance import permissions
+from guanxi.governance import masking, permissions
 from guanxi.web.http import alert_response, post_version, render_fragment, render_page, require, web_view
 
 from ..forms import InteractionEditForm, InteractionForm, TaskEditForm, TaskForm
 from ..models import Customer, Task
 from ..selectors.customers import can_change, contacts_of, customer_get, interaction_get, task_get
 from ..selectors.tasks import my_tasks, task_counts
-from ..selectors.timeline import TIMELINE_KINDS, customer_timeline
+from ..selectors.timeline import TIMELINE_KINDS, customer_timeline, has_masked_fields, masked_changes
 from ..services.activity import (
     interaction_create,
     interaction_delete,
@@ -39,6 +39,10 @@ from ..services.activity import (
 )
 
 TIMELINE_PER_PAGE = 20
+ROW_ACTION_URLS = {
+    "interaction": ("customers:interaction_edit", "customers:interaction_delete"),
+    "task": ("customers:task_edit", "customers:task_delete"),
+}
 HIDDEN_CHANGE_FIELDS = {"id", "custom", "customer_id", "created_by_id", "deleted_by_id"}
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 # A record's audit rows name its model (`AuditLog.entity` is the model_name); the model is looked up among the
@@ -155,13 +159,15 @@ def related_names(entries: list[Any]) -> RelatedNames:
     return names
 
 
-def describe_changes(entry: Any, names: RelatedNames | None = None) -> list[tuple[str, str, str]]:
+def describe_changes(entry: Any, names: RelatedNames | None = None, masked: bool = False) -> list[tuple[str, str, str]]:
     """An audit entry's field changes as (label, before, after), for the timeline.
 
-    `names` (from `related_names`) turns foreign-key ids into names; without it ids are shown as they are."""
+    `names` (from `related_names`) turns foreign-key ids into names; without it ids are shown as they are.
+    `masked`: show contact numbers (mobile, phone, email) masked, as `governance.masking` says for this user."""
     model = change_model(entry.entity)
     rows = []
-    for attname, pair in (entry.changes or {}).items():
+    changes = masked_changes(entry.changes) if masked else entry.changes
+    for attname, pair in (changes or {}).items():
         if attname in HIDDEN_CHANGE_FIELDS or not isinstance(pair, list) or len(pair) != 2:
             continue
         label, field = _field_label(model, attname)
@@ -187,14 +193,22 @@ def timeline_context(request: HttpRequest, customer: Customer, page: int = 1) ->
     timeline = customer_timeline(user=request.user, customer=customer, page=page, per_page=TIMELINE_PER_PAGE,
                                  kinds=kinds)
     items = []
+    # Contact numbers in the changes are masked as for the contacts card (the rule is read only when needed).
+    masked = any(i.kind == "change" and has_masked_fields(i.obj) for i in timeline.items) and \
+        masking.for_request(request).should_mask(customer)
     # Only updates show their field changes; their foreign keys are named with one query per related model.
     names = related_names([i.obj for i in timeline.items if i.kind == "change" and i.obj.action == "update"])
+    # The edit/delete links are built here, so the template renders each item inline (no include per item).
     for item in timeline.items:
         entry: dict[str, Any] = {"kind": item.kind, "at": item.at, "obj": item.obj}
         if item.kind == "change":
             model = change_model(item.obj.entity)
-            entry["changes"] = describe_changes(item.obj, names)
+            entry["changes"] = describe_changes(item.obj, names, masked)
             entry["entity_label"] = model._meta.verbose_name if model else item.obj.entity
+        elif item.kind in ROW_ACTION_URLS:
+            edit_name, delete_name = ROW_ACTION_URLS[item.kind]
+            entry["edit_url"] = reverse(edit_name, args=[item.obj.pk])
+            entry["delete_url"] = reverse(delete_name, args=[item.obj.pk])
         items.append(entry)
     return {
         "timeline": timeline,

@@ -26,7 +26,7 @@ from guanxi.governance.selectors import active_users, assignable_owner_ids, user
 from guanxi.web.http import is_htmx, render_page, require, web_view
 
 from ..filters import CustomerFilter
-from ..forms import ContactForm, CustomerForm, InteractionForm, OrderForm, OrderLineFormSet, TaskForm
+from ..forms import CustomerForm, InteractionForm
 from ..models import Contact, Customer, CustomFieldDefinition, OrderLine, Tag, Task
 from ..selectors.customers import (
     can_change,
@@ -273,10 +273,7 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         context.update({
             "interaction_form": InteractionForm(customer=customer, contacts=contacts_of(user=request.user,
                                                                                         customer=customer)),
-            "task_form": TaskForm(),
-            "order_form": OrderForm(),
-            "line_formset": OrderLineFormSet(prefix="lines"),
-            "contact_form": ContactForm(),
+            # The task and order forms load with htmx when their tab is first shown (task_create / order_create).
         })
     return render_page(request, "customers/customer_detail.html", context)
 
