@@ -14,9 +14,13 @@ run on day D+N or later it is recycled — whatever the hour of the claim or the
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
@@ -38,6 +42,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from guanxi.core.text import person_name
 from guanxi.customers.models import Customer, Task
 from guanxi.governance.models import AuditLog
 
@@ -53,6 +58,8 @@ from ..selectors.pool import (
     rule_days,
     runs_out_on,
 )
+
+logger = logging.getLogger(__name__)
 
 WARNING_TYPE = "pool_warning"
 RULE_NAMES = {"no_follow_up_days": "no_follow_up", "no_opportunity_days": "no_opportunity",
@@ -221,7 +228,30 @@ def _warn(index: PoolIndex, *, now: datetime.datetime, chunk: int) -> int:
         for pk, (on, owner_id, cname, reason) in earliest.items()
     ]
     Task.objects.bulk_create(tasks, batch_size=chunk)
+    _notify_owners(tasks)
     return len(tasks)
+
+
+def _notify_owners(tasks: list[Task]) -> int:
+    """One e-mail per owner listing the customers about to return to the pool (besides the tasks).
+
+    Mail trouble must not undo the night's work: failures are logged, not raised."""
+    by_owner: dict[int, list[Task]] = {}
+    for t in tasks:
+        by_owner.setdefault(t.assignee_id, []).append(t)
+    owners = get_user_model().objects.filter(pk__in=by_owner, is_active=True).exclude(email="")
+    messages = []
+    for owner in owners:
+        lines = [_("Hello %(name)s,") % {"name": person_name(owner)}, ""]
+        lines += [f"  • {t.title}" for t in by_owner[owner.pk][:100]]
+        lines += ["", _("Log a follow-up, create an opportunity or lock the customer to keep it.")]
+        subject = _("%(count)d of your customers will return to the public pool") % {"count": len(by_owner[owner.pk])}
+        messages.append((subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [owner.email]))
+    try:
+        return send_mass_mail(messages, fail_silently=False)
+    except Exception:  # a broken mail server must not stop the pool job
+        logger.exception("Could not e-mail pool warnings")
+        return 0
 
 
 def pool_recycle(*, now: datetime.datetime | None = None, chunk: int = 2000) -> dict[str, Any]:

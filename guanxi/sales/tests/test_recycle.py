@@ -221,3 +221,17 @@ def test_the_nightly_task_is_scheduled_and_runs(org, customers, pool):
     result = recycle_public_pool.enqueue()  # the test settings run tasks immediately
     assert result.return_value["recycled"] == 1
     assert owner_of(customers.own) is None
+
+
+def test_warned_owner_gets_one_email(org, customers, pool, mailoutbox):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(pk=org.rep.pk).update(email="rep@example.com")
+    Pool.objects.filter(pk=pool.pk).update(warn_days_before=3)
+    claimed(customers.own, at(2025, 3, 1, 15))  # runs out on 11 March
+    pool_recycle(now=at(2025, 3, 8, 2))
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["rep@example.com"]
+    assert customers.own.name in mailoutbox[0].body and "2025-03-11" in mailoutbox[0].body
+    pool_recycle(now=at(2025, 3, 9, 2))  # still warned: no second e-mail
+    assert len(mailoutbox) == 1
