@@ -70,6 +70,9 @@ def _dispatch(args: argparse.Namespace) -> None:
         from django.core.management import call_command
 
         call_command("load_demo", customers=args.customers)
+        from guanxi.customers.services.maintenance import database_optimize
+
+        database_optimize()  # planner statistics for the freshly loaded data (also nightly: schedule.py)
         if not args.no_serve:
             _serve(args.addr)
     elif args.command == "serve":

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.text import digits_only
 
 from .models import Contact, Customer, Order
+from .search import text_q
 
 CUSTOMER_SORTS = {
     "name": "name",
@@ -27,7 +28,8 @@ CUSTOMER_SORTS = {
 
 
 def customer_search_q(text: str) -> Q:
-    """Name substring, pinyin or pinyin initials prefix, phone number or its last four digits."""
+    """Name or short name substring, pinyin or initials substring, phone number or its last four digits,
+    credit code. Index-backed for terms of 3+ characters (2+ on SQLite): see `search.py`."""
     text = text.strip()
     if not text:
         return Q()
@@ -39,12 +41,14 @@ def customer_search_q(text: str) -> Q:
         phones = Contact.objects.filter(mobile_last4=digits[-4:], deleted_at__isnull=True)
         if len(digits) > 4:
             phones = phones.filter(mobile__endswith=digits[-11:])
-        return Q(pk__in=phones.values("customer_id")) | Q(name__contains=text)
-    q = Q(name__icontains=text) | Q(short_name__icontains=text)
+        # The name may contain the digits too. `icontains` is `contains` for a text without letters, and
+        # it is the expression the trigram / FTS index serves. One IN over a UNION: an OR of an IN and a
+        # LIKE made PostgreSQL scan every customer (1.6 s), the UNION is two index look-ups.
+        named = Customer.objects.filter(text_q(text, None, name_only=True)).order_by().values("pk")
+        return Q(pk__in=phones.order_by().values("customer_id").union(named))
     key = text.lower().replace(" ", "")
-    if key.isascii() and key.isalnum():
-        # Keys are stored lower-case, so a plain (case-sensitive) contains is enough.
-        q |= Q(search_pinyin__contains=key) | Q(search_initials__contains=key)
+    # Keys are stored lower-case, so a plain (case-sensitive) contains is enough.
+    q = text_q(text, key if key.isascii() and key.isalnum() else None)
     if len(text) == 18:
         q |= Q(credit_code=text.upper())
     return q

@@ -31,6 +31,8 @@ SCHEDULE: list[Job] = [
     Job("task_reminders", "guanxi.customers.tasks.send_task_reminders", time(8, 0)),
     # The public pool (公海): recycling and the owners' warnings, before the morning reminders.
     Job("pool_recycle", "guanxi.sales.tasks.recycle_public_pool", time(2, 0)),
+    # Planner statistics, after the night's bulk changes (recycling, purge) and before the working day.
+    Job("database_optimize", "guanxi.customers.tasks.database_optimize", time(4, 0)),
 ]
 
 

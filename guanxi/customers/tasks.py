@@ -31,3 +31,12 @@ def send_task_reminders() -> dict[str, int]:
     from .services.reminders import task_reminders_send
 
     return task_reminders_send()
+
+
+@task()
+def database_optimize() -> dict:
+    """Nightly: refresh the query planner's statistics (SQLite `ANALYZE` / `PRAGMA optimize`, PostgreSQL
+    `ANALYZE`)."""
+    from .services.maintenance import database_optimize as optimize
+
+    return optimize()

@@ -207,6 +207,7 @@ def test_customer_list_query_count_does_not_grow(org, api, role, django_assert_m
         r = client.get("/customers", limit=200)
     assert len(r.json()["items"]) == 3
     _seed(org, 30)
-    with django_assert_max_num_queries(6):
+    # +1 for a search: on SQLite the search estimates how common the term is (customers/search.py).
+    with django_assert_max_num_queries(7):
         r = client.get("/customers", limit=200, q="批量")
     assert len(r.json()["items"]) == 33
