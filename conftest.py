@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from guanxi.customers.models import Customer
 from guanxi.customers.services.customers import customer_create
 from guanxi.governance.models import Department, Role
 from guanxi.governance.services import employee_create
+
+DEFAULT_DATA_MIGRATIONS = ["guanxi.sales.migrations.0002_default_rules", "guanxi.governance.migrations.0003_default_role_policies"]
+
+
+def seed_migration_defaults() -> None:
+    """Put back the rows the data migrations seed (default pipeline, rules, pools, role policies).
+
+    Transactional tests flush the database after each test, so the next transactional test starts
+    without them; each seed function is idempotent."""
+    for module in DEFAULT_DATA_MIGRATIONS:
+        importlib.import_module(module).seed(apps, None)
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from conftest import seed_migration_defaults
 from guanxi.sales.models import DuplicateRule, Lead, Opportunity, Stage
 
 from .test_main_flow import log_in
@@ -23,7 +22,7 @@ MOBILE = "13912345678"
 def seed_sales_defaults() -> None:
     """The rows of the sales data migration: a transactional test flushes them after each test, so the
     tests that need them put them back (the migration's own function, which is idempotent)."""
-    importlib.import_module("guanxi.sales.migrations.0002_default_rules").seed(apps, None)
+    seed_migration_defaults()
     DuplicateRule.objects.update_or_create(field="mobile", defaults={"action": DuplicateRule.Action.BLOCK})
 
 
