@@ -106,3 +106,13 @@ def test_task_toggle_other_users_task_404(rep_client, org, customers):
 def test_my_tasks_requires_login(client, db):
     response = client.get(reverse("customers:my_tasks"))
     assert response.status_code == 302 and "/login/" in response.url
+
+
+def test_logged_follow_up_refreshes_the_profiles_last_follow_up(rep_client, customers):
+    url = reverse("customers:interaction_create", args=[customers.own.pk])
+    response = rep_client.post(url, {"summary": "电话回访", "channel": "phone", "direction": "outbound"}, **HX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    # The profile card's "Last follow-up" is swapped out of band with the new value.
+    assert 'id="last-follow-up" hx-swap-oob="true"' in body
+    assert "—" not in body.split('id="last-follow-up"', 1)[1].split("</dd>", 1)[0]

@@ -252,6 +252,7 @@ def interaction_create_view(request: HttpRequest, pk: int) -> HttpResponse:
             form = InteractionForm(customer=customer, contacts=contacts)
             status = 200
             headers["HX-Trigger"] = "timeline-changed, tasks-changed"
+            customer.refresh_from_db(fields=["last_interaction_at"])  # the profile card shows it (oob swap)
     return render_fragment(request, "customers/customer_detail.html", "followup-form",
                            {"customer": customer, "interaction_form": form, "saved": status == 200},
                            status=status, headers=headers)
