@@ -35,37 +35,17 @@ import datetime
 import os
 import platform
 import random
-import re
-import statistics
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parent / "out"
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-START, END = "<!-- board:start -->", "<!-- board:end -->"
+from bench.common import OUT, cpu_model, load_average, median_of_runs, p50_p95, replay, write_section
+
 TARGET_MS = 150.0
 BOARD_URL = "/sales/pipeline/board/"
 PASSWORD = "bench-" + "board"  # scratch logins; the benchmark uses force_login
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100)."""
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 NOTES = """\
@@ -193,17 +173,6 @@ def capture(client: Any, url: str) -> tuple[list[tuple[str, Any]], int, int]:
     return selects, len(recorded), len(response.content)
 
 
-def replay(queries: list[tuple[str, Any]]) -> float:
-    from django.db import connection
-
-    t0 = time.perf_counter()
-    with connection.cursor() as cursor:
-        for sql, params in queries:
-            cursor.execute(sql, params)
-            cursor.fetchall()
-    return (time.perf_counter() - t0) * 1000
-
-
 def timed(client: Any, url: str, n: int) -> list[float]:
     out = []
     for _ in range(n):
@@ -228,10 +197,8 @@ def run_role(client: Any, urls: dict[str, str], requests: int, warmup: int) -> d
         floor["empty"] += timed(client, urls["empty"], 5)
         floor["layout"] += timed(client, urls["layout"], 5)
     return {"n": len(page), "queries": n_queries, "kb": size / 1024,
-            "page_p50": statistics.median(page), "page_p95": pct(page, 95), "page_min": min(page),
-            "raw_p50": statistics.median(raw), "raw_p95": pct(raw, 95),
-            "empty_p50": statistics.median(floor["empty"]), "empty_p95": pct(floor["empty"], 95),
-            "layout_p50": statistics.median(floor["layout"]), "layout_p95": pct(floor["layout"], 95)}
+            **p50_p95("page", page), "page_min": min(page), **p50_p95("raw", raw),
+            **p50_p95("empty", floor["empty"]), **p50_p95("layout", floor["layout"])}
 
 
 def profile(client: Any, n: int) -> None:
@@ -246,16 +213,6 @@ def profile(client: Any, n: int) -> None:
     stats = pstats.Stats(prof)
     stats.sort_stats("cumulative").print_stats(45)
     stats.sort_stats("tottime").print_stats(25)
-
-
-def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in current and END in current:
-        current = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: block, current, flags=re.S)
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(current)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -321,13 +278,13 @@ def main(argv: list[str] | None = None) -> None:
                   f"| floor p50 {r['empty_p50']:5.1f} | layout p50 {r['layout_p50']:5.1f} ms "
                   f"({r['queries']} queries, {r['kb']:.0f} KB)", flush=True)
         runs.append(result)
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = load_average()
     keys = ("page_p50", "page_p95", "page_min", "raw_p50", "raw_p95", "empty_p50", "empty_p95", "layout_p50",
             "layout_p95")
     rows = []
     met_all = True
     for role in clients:
-        m = {k: statistics.median(r[role][k] for r in runs) for k in keys}
+        m = median_of_runs((r[role] for r in runs), keys)
         first = runs[0][role]
         met = m["page_p50"] < TARGET_MS
         met_all &= met
@@ -356,7 +313,7 @@ All runs (page p50 ms): {'; '.join(role + ' ' + ', '.join(f"{r[role]['page_p50']
     text += "\n" + NOTES
     print(text)
     if not args.no_results:
-        write_results(text)
+        write_section("board", text)
 
 
 if __name__ == "__main__":

@@ -43,42 +43,31 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import random
 import re
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parent / "out"
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-ROOT = Path(__file__).resolve().parent.parent
-START, END = "<!-- dedup:start -->", "<!-- dedup:end -->"
+from bench.common import (
+    OUT,
+    copy_and_migrate,
+    db_version,
+    load_average,
+    machine_summary,
+    median_of_runs,
+    p50_p95,
+    pct,
+    replay,
+    write_section,
+)
+
 TARGET_P95_MS = 20.0
 LEAD_BATCH = 20_000
 KEY_CHUNK = 50_000
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100)."""
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 NOTES = """\
@@ -110,18 +99,6 @@ NOTES = """\
 
 
 # ---------------------------------------------------------------- data
-
-
-def copy_and_migrate(source: Path, target: Path) -> None:
-    """Copy the shared datagen file (read-only for us) and migrate the copy."""
-    if target.exists():
-        return
-    print(f"copying {source} -> {target} and migrating the copy …", flush=True)
-    tmp = target.with_suffix(".partial")
-    shutil.copyfile(source, tmp)
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}", "DJANGO_SETTINGS_MODULE": "bench.settings"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True)
-    tmp.rename(target)
 
 
 def fill_name_keys() -> int:
@@ -364,17 +341,6 @@ def _is_lookup(sql: str) -> bool:
                                    ('FROM "SALES_LEAD"', 'FROM "CUSTOMERS_CUSTOMER"', 'FROM "CUSTOMERS_CONTACT"'))
 
 
-def replay(queries: list[tuple[str, Any]]) -> float:
-    from django.db import connection
-
-    t0 = time.perf_counter()
-    with connection.cursor() as cursor:
-        for sql, params in queries:
-            cursor.execute(sql, params)
-            cursor.fetchall()
-    return (time.perf_counter() - t0) * 1000
-
-
 @dataclass
 class Probe:
     kind: str
@@ -434,9 +400,8 @@ def run_role(user_pk: int, items: list[tuple[str, dict[str, str]]], warmup: int)
         raw_all.append(al)
         per_kind.setdefault(p.kind, []).append((ms, lk, al))
     return {
-        "n": len(call), "call_p50": statistics.median(call), "call_p95": pct(call, 95), "call_max": max(call),
-        "lookup_p50": statistics.median(raw_lookup), "lookup_p95": pct(raw_lookup, 95),
-        "all_p50": statistics.median(raw_all), "all_p95": pct(raw_all, 95),
+        "n": len(call), **p50_p95("call", call), "call_max": max(call),
+        **p50_p95("lookup", raw_lookup), **p50_p95("all", raw_all),
         "queries_max": max(p.queries for p in plist), "queries_min": min(p.queries for p in plist),
         "per_kind": {k: {"n": len(v), "call_p50": statistics.median(x[0] for x in v),
                          "call_p95": pct([x[0] for x in v], 95), "lookup_p50": statistics.median(x[1] for x in v),
@@ -464,16 +429,6 @@ def explain(items: list[tuple[str, dict[str, str]]], user_pk: int) -> list[str]:
                 plan = "; ".join(r[0].strip() for r in c.fetchall() if "Scan" in r[0] or "Bitmap" in r[0])
             lines.append(f"{table}: {plan}")
     return lines
-
-
-def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in current and END in current:
-        current = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: block, current, flags=re.S)
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(current)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -515,15 +470,7 @@ def main(argv: list[str] | None = None) -> None:
             counts[table] = c.fetchone()[0]
         c.execute("SELECT COUNT(*) FROM customers_customer WHERE name_key = ''")
         counts["customers without name_key"] = c.fetchone()[0]
-    db_version = ""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as c:
-            c.execute("SHOW server_version")
-            db_version = "PostgreSQL " + c.fetchone()[0]
-    else:
-        import sqlite3
-
-        db_version = "SQLite " + sqlite3.sqlite_version
+    database = db_version(connection)
     print(json.dumps(counts), flush=True)
     users = get_user_model().objects
     roles = {"admin": users.get(username="admin").pk, "rep": users.get(username="rep").pk}
@@ -542,10 +489,10 @@ def main(argv: list[str] | None = None) -> None:
                   f"| raw all p50 {r['all_p50']:6.2f} p95 {r['all_p95']:6.2f} ms  ({r['n']} probes, "
                   f"{r['queries_min']}–{r['queries_max']} queries)", flush=True)
         runs.append(result)
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = load_average()
 
     keys = ("call_p50", "call_p95", "lookup_p50", "lookup_p95", "all_p50", "all_p95")
-    med = {role: {k: statistics.median(r[role][k] for r in runs) for k in keys} for role in roles}
+    med = {role: median_of_runs((r[role] for r in runs), keys) for role in roles}
     kinds = list(runs[0]["admin"]["per_kind"])
     rows = []
     for role in roles:
@@ -568,7 +515,7 @@ def main(argv: list[str] | None = None) -> None:
     prep = ", ".join(f"{k} {v:.0f} s" for k, v in took.items())
     text = f"""## Duplicate check on entry (`python -m bench.bench_dedup`)
 
-Machine: {os.cpu_count()} cores (shared, load average {load} at the end), {cpu_model()}; Python {platform.python_version()}; {db_version}.
+Machine: {machine_summary(load=load, database=database)}.
 Measured {datetime.date.today():%Y-%m-%d}, median of {args.runs} runs; {len(items)} probes ({args.per_kind} × {len(kinds)} kinds) per role and run.
 Data: {counts['customers_customer']:,} customers, {counts['customers_contact']:,} contacts, {counts['sales_lead']:,} leads
 (datagen customers + the leads and name keys described in the module's docstring{'; this run prepared: ' + prep if prep else ''}).
@@ -596,7 +543,7 @@ Target: duplicate check p95 < 20 ms with 1,000,000 customers + 1,000,000 leads �
             json.dump({"counts": counts, "args": vars(args), "runs": runs, "medians": med, "plans": plans,
                        "probes": items}, fh, ensure_ascii=False, indent=1, default=str)
     if not args.no_results:
-        write_results(text)
+        write_section("dedup", text)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import csv
 import datetime
 import io
 import os
-import platform
 import pstats
 import random
 import re
@@ -41,28 +40,17 @@ import sys
 import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-START, END = "<!-- import:start -->", "<!-- import:end -->"
+from bench.common import RESULTS, db_version, machine_summary, read_section, write_section
+
 HEADERS = ["订单ID", "订单号", "客户编号", "下单时间", "金额", "成本", "订单状态", "销售渠道"]
 MAPPING = {"订单ID": "external_id", "订单号": "number", "客户编号": "customer_external_id",
            "下单时间": "ordered_at", "金额": "total_amount", "成本": "cost_amount", "订单状态": "status",
            "销售渠道": "channel"}
 STATUSES = [("已付款", "paid"), ("paid", "paid"), ("已退款", "refunded"), ("cancelled", "cancelled")]
 CHANNELS = [("门店", "store"), ("online", "online"), ("电话", "phone"), ("直销", "sales"), ("微信", "wechat")]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def scratch_postgres(url: str) -> tuple[str, str, str]:
@@ -241,16 +229,9 @@ def run(args: argparse.Namespace, customers: int) -> dict[str, Any]:
     empty_orders()
 
     med = {k: statistics.median(v) for k, v in times.items()}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            db_version = f"PostgreSQL {cursor.fetchone()[0]}"
-    else:
-        import sqlite3
-
-        db_version = f"SQLite {sqlite3.sqlite_version}"
+    database = db_version(connection)
     result = {
-        "vendor": connection.vendor, "db_version": db_version, "rows": args.rows, "customers": customers,
+        "vendor": connection.vendor, "db_version": database, "rows": args.rows, "customers": customers,
         "repeat": args.repeat, "times": times, "median": med, "counts": counts,
         "ratio": med["raw"] / med["import"], "ratio_again": med["raw"] / med["again"],
         # each round's raw insert and import run back to back: on a busy machine their ratio is steadier
@@ -258,7 +239,7 @@ def run(args: argparse.Namespace, customers: int) -> dict[str, Any]:
         "method": "COPY" if writer.copy else "executemany",
         "batch": int(getattr(settings_module(), "GUANXI_IMPORT_BATCH_SIZE", 1000)),
     }
-    print(f"\n{db_version}: {args.rows:,} orders, medians of {args.repeat}")
+    print(f"\n{database}: {args.rows:,} orders, medians of {args.repeat}")
     print(f"  raw {result['method']:<12} {med['raw']:7.2f} s  {args.rows / med['raw']:>9,.0f} rows/s")
     print(f"  Guanxi import     {med['import']:7.2f} s  {args.rows / med['import']:>9,.0f} rows/s  "
           f"ratio {result['ratio']:.2f} (target >= 0.25; median of the rounds' ratios {result['round_ratio']:.2f})")
@@ -272,13 +253,6 @@ def settings_module() -> Any:
     from django.conf import settings
 
     return settings
-
-
-def machine() -> str:
-    import sqlite3
-
-    return (f"{os.cpu_count()} cores, {cpu_model()}; Python {platform.python_version()}; "
-            f"SQLite {sqlite3.sqlite_version}")
 
 
 def write_results(r: dict[str, Any]) -> None:
@@ -301,23 +275,17 @@ def write_results(r: dict[str, Any]) -> None:
         f"re-import {fmt(r['times']['again'])}.\n"
         f"<!-- /import:{key} -->\n"
     )
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        body, tail = rest.split(END, 1)
-    else:
-        head, body, tail = text.rstrip("\n") + "\n\n", "", "\n"
-    pattern = re.compile(rf"<!-- import:{key} -->.*?<!-- /import:{key} -->\n", re.S)
+    # The section keeps the other database's figures: one block per database inside it.
+    body = read_section("import")
     parts = {k: m.group(0) for k in ("sqlite", "postgresql")
              for m in [re.search(rf"<!-- import:{k} -->.*?<!-- /import:{k} -->\n", body, re.S)] if m}
     parts[key] = block
-    del pattern
     section = (
-        "\n## Import: 100,000 orders vs the raw bulk insert (`python -m bench.bench_import`)\n\n"
-        f"Machine: {machine()}.\n\n"
+        "## Import: 100,000 orders vs the raw bulk insert (`python -m bench.bench_import`)\n\n"
+        f"Machine: {machine_summary()}.\n\n"
         + "\n".join(parts[k] for k in ("sqlite", "postgresql") if k in parts)
     )
-    RESULTS.write_text(f"{head}{START}{section}{END}{tail}", encoding="utf-8")
+    write_section("import", section)
     print(f"wrote {RESULTS}")
 
 

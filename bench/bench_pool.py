@@ -27,43 +27,14 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
-import re
 import shutil
 import sqlite3
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parent / "out"
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-START, END = "<!-- pool:start -->", "<!-- pool:end -->"
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def build_base(source: Path, base: Path) -> None:
-    """Copy the shared datagen file (read-only for us) and migrate the copy."""
-    if base.exists():
-        return
-    print(f"copying {source} -> {base} and migrating the copy …", flush=True)
-    tmp = base.with_suffix(".partial")
-    shutil.copyfile(source, tmp)
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}", "DJANGO_SETTINGS_MODULE": "bench.settings"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True)
-    tmp.rename(base)
+from bench.common import OUT, copy_and_migrate, machine_summary, write_section
 
 
 def prepare(base: Path, prepared: Path, now: datetime.datetime) -> None:
@@ -141,16 +112,6 @@ def one_run(prepared: Path, run_file: Path, now: datetime.datetime) -> dict[str,
     return {"raw": raw, "first": first_s, "second": second_s, "first_result": first, "second_result": second}
 
 
-def write_results(text: str) -> None:
-    current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    block = f"{START}\n{text.rstrip()}\n{END}"
-    if START in current and END in current:
-        current = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _m: block, current, flags=re.S)
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(current)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_pool", description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", default=str(OUT / "bench.sqlite3"),
@@ -161,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     OUT.mkdir(exist_ok=True)
     base, prepared, run_file = OUT / "pool_base.sqlite3", OUT / "pool_prepared.sqlite3", OUT / "pool_run.sqlite3"
-    build_base(Path(args.source), base)
+    copy_and_migrate(Path(args.source), base)
     if args.rebuild:
         prepared.unlink(missing_ok=True)
     with sqlite3.connect(f"file:{base}?mode=ro", uri=True) as db:
@@ -194,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     verdict = "met" if first < 60 else "MISSED"
     text = f"""## Public pool: nightly recycling over {customers:,} customers (`python -m bench.bench_pool`)
 
-Machine: {os.cpu_count()} cores, {cpu_model()}; Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}.
+Machine: {machine_summary()}.
 Median of {args.runs} runs, measured {datetime.date.today():%Y-%m-%d}; data: `bench/datagen.py` + the preparation in the module's docstring
 (2 pools, 3 rules, level rules for A and B, 60,000 opportunities, 1% locked).
 
@@ -212,7 +173,7 @@ All runs (s): first {", ".join(f"{r['first']:.2f}" for r in runs)}; next {", ".j
 """
     print(text)
     if not args.no_results:
-        write_results(text)
+        write_section("pool", text)
 
 
 if __name__ == "__main__":

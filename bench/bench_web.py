@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -35,19 +34,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bench.common import load_average, machine, median_of_runs, p50_p95
+
 TIMELINE_EXTERNAL_ID = "bench-timeline-1000"
 API_PAGE_SIZE = 50  # guanxi.api.pagination.DEFAULT_LIMIT
 TARGET_P95_MS = 100.0
 
 
 # ---------------------------------------------------------------- measuring helpers
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100)."""
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
 
 
 @dataclass
@@ -62,9 +56,8 @@ class Sample:
     def summary(self) -> dict[str, Any]:
         return {
             "case": self.case, "role": self.role, "n": len(self.page_ms), "queries": self.queries,
-            "page_p50": statistics.median(self.page_ms), "page_p95": pct(self.page_ms, 95),
-            "raw_main_p50": statistics.median(self.raw_main_ms), "raw_main_p95": pct(self.raw_main_ms, 95),
-            "raw_all_p50": statistics.median(self.raw_all_ms), "raw_all_p95": pct(self.raw_all_ms, 95),
+            **p50_p95("page", self.page_ms), **p50_p95("raw_main", self.raw_main_ms),
+            **p50_p95("raw_all", self.raw_all_ms),
         }
 
 
@@ -284,29 +277,6 @@ def throughput(client: Any, urls: dict[str, str], seconds: float) -> dict[str, f
     return {name: done[name] / spent[name] for name in urls}
 
 
-def machine() -> dict[str, str]:
-    import sqlite3
-
-    import django
-    from django.db import connection
-
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    info = {"cores": str(os.cpu_count()), "cpu": cpu, "python": platform.python_version(),
-            "django": django.get_version(), "sqlite": sqlite3.sqlite_version, "database": connection.vendor,
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "load_average_1_5_15": " ".join(f"{x:.1f}" for x in os.getloadavg())}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as c:
-            c.execute("SHOW server_version")
-            info["postgresql"] = c.fetchone()[0]
-    return info
-
-
 def data_counts() -> dict[str, int]:
     from django.db import connection
 
@@ -399,8 +369,7 @@ def main(argv: list[str] | None = None) -> None:
     medians: dict[str, Any] = {"pages": [], "throughput": {}}
     for i, first in enumerate(runs[0]["pages"]):
         row = {"case": first["case"], "role": first["role"], "queries": first["queries"]}
-        for k in keys:
-            row[k] = statistics.median(r["pages"][i][k] for r in runs)
+        row.update(median_of_runs((r["pages"][i] for r in runs), keys))
         medians["pages"].append(row)
         met = "met" if row["page_p95"] < TARGET_P95_MS else "MISSED"
         print(f"{row['case']:16} {row['role']:5} page p50 {row['page_p50']:7.1f} p95 {row['page_p95']:7.1f}  "
@@ -413,7 +382,7 @@ def main(argv: list[str] | None = None) -> None:
         medians["throughput"][role] = {"api": api, "values": ref, "ratio": statistics.median(ratios)}
         print(f"throughput {role:5} api {api:7.1f} req/s  values {ref:7.1f} req/s  "
               f"ratio {statistics.median(ratios):.2f}  {'met' if statistics.median(ratios) >= 1 else 'MISSED'}")
-    print("load average at the end:", " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    print("load average at the end:", load_average())
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"machine": info, "rows": counts, "args": vars(args), "terms": terms, "runs": runs,
