@@ -9,12 +9,17 @@ customer, an import job, so use a throw-away database, never a real one):
     .venv/bin/python manage.py runserver 127.0.0.1:8021 --noreload &   # the web app
     .venv/bin/guanxi worker &                                          # runs the import dry run
     .venv/bin/python docs/screenshots.py                                # BASE_URL=… to use another server
+    .venv/bin/python docs/screenshots.py --only sales                   # only the sales pages (no worker needed)
+
+The sales shots switch recycling on for the company pool, create a campaign once and import a dozen
+leads with fixed external ids (importing them again updates them, so re-runs add nothing).
 
 Chinese text needs CJK fonts on the machine (Debian/Ubuntu: apt-get install fonts-noto-cjk).
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import os
 import re
@@ -78,15 +83,10 @@ def gbk_csv() -> Path:
     return path
 
 
-def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
+def customer_shots(browser: Browser) -> None:
+    """The customer, import and settings pages (the screenshots of the first guide)."""
     tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-
+    if True:  # keeps the indentation of the steps below
         # 1. Login page, Chinese (the language menu is at the bottom of the card).
         ctx = new_context(browser)
         page = ctx.new_page()
@@ -210,6 +210,163 @@ def main() -> int:
         shot(page, "phone-search")
         ctx.close()
 
+
+SALES_MARK = "DOCSHOT"  # external ids of the leads this script imports; importing them again updates them
+CAMPAIGN = "2025 春季华东办公用品展"
+
+
+def leads_csv(campaign: str) -> Path:
+    """A dozen leads from a trade show and the website, as UTF-8 CSV with external ids (re-runnable)."""
+    rows = [
+        ("王志刚", "杭州西湖明远贸易有限公司", "采购经理", "13958012345", "wangjg@mingyuan.cn", "浙江", "杭州", "批发零售", "展会", 80, "rep"),
+        ("李秀英", "苏州吴中恒达精密机械有限公司", "行政主管", "13912870021", "", "江苏", "苏州", "机械制造", "展会", 65, "rep"),
+        ("钱晓静", "上海浦东云帆信息科技有限公司", "办公室主任", "13601775566", "chenjing@yunfan.com", "上海", "上海", "软件", "网页表单", 90, ""),
+        ("赵磊", "南京鼓楼博雅教育咨询有限公司", "总经理", "13770561234", "", "江苏", "南京", "教育", "展会", 40, "rep"),
+        ("刘洋", "宁波北仑港通物流有限公司", "采购专员", "13586623380", "liuyang@gangtong.cn", "浙江", "宁波", "物流", "电话咨询", 55, "rep_east2"),
+        ("孙丽", "合肥高新瑞康医疗器械有限公司", "行政经理", "18955102468", "", "安徽", "合肥", "医疗", "展会", 70, ""),
+        ("周涛", "无锡新吴华晟电子有限公司", "采购主管", "13961875309", "zhoutao@huasheng.cn", "江苏", "无锡", "电子", "展会", 35, "rep_east3"),
+        ("吴美芳", "温州鹿城金瓯鞋业有限公司", "财务经理", "13736782211", "", "浙江", "温州", "制造", "转介绍", 60, "rep"),
+        ("郑凯", "常州武进天宁建材有限公司", "总经理助理", "13915078866", "", "江苏", "常州", "建材", "展会", 25, ""),
+        ("冯雪", "嘉兴南湖禾丰食品有限公司", "行政专员", "13867354420", "fengxue@hefeng.cn", "浙江", "嘉兴", "食品", "网页表单", 50, "rep_east2"),
+        ("何伟", "上海闵行启航广告有限公司", "创意总监", "13816620937", "", "上海", "上海", "广告", "展会", 75, "rep"),
+        ("许婷", "绍兴柯桥锦绣纺织有限公司", "采购经理", "13757531109", "xuting@jinxiu.cn", "浙江", "绍兴", "纺织", "展会", 45, ""),
+    ]
+    lines = ["外部编号,姓名,公司,职位,手机,邮箱,省份,城市,行业,来源,评分,负责人,活动"]
+    for i, (name, company, title, mobile, email, province, city, industry, _source, score, owner) in enumerate(rows, 1):
+        lines.append(f"{SALES_MARK}-{i:02d},{name},{company},{title},{mobile},{email},{province},{city},{industry},"
+                     f",{score},{owner},{campaign}")
+    path = Path(tempfile.mkdtemp()) / "展会线索.csv"
+    path.write_text("\r\n".join(lines), encoding="utf-8-sig")
+    return path
+
+
+def sales_shots(browser: Browser) -> None:
+    """The sales pages: leads, public form, board, forecast, targets, public pool, handover."""
+    # Administrator: switch recycling on for the company pool (so the pool card shows the days left),
+    # make sure the show campaign exists, import its leads, then the pool settings and handover pages.
+    ctx = new_context(browser)
+    page = login(ctx, "admin")
+    page.goto(f"{BASE_URL}/sales/settings/pools/")
+    page.locator("table a[href*='/sales/settings/pools/']").first.click()
+    page.wait_for_url(re.compile(r"/sales/settings/pools/\d+/$"))
+    if not page.locator("#id_department").input_value():  # the company-wide pool
+        page.fill("#id_name", "公司公海")
+    page.check("#id_is_active")
+    page.fill("#id_no_follow_up_days", "30")
+    page.uncheck("#id_exempt_open_opportunity")  # so a customer with an open deal shows its days left too
+    page.locator("#id_name").evaluate("e => e.form.requestSubmit()")
+    page.wait_for_url(f"{BASE_URL}/sales/settings/pools/")
+    shot(page, "settings-pools")
+
+    page.goto(f"{BASE_URL}/sales/campaigns/")
+    if not page.get_by_role("link", name=CAMPAIGN).count():
+        page.goto(f"{BASE_URL}/sales/campaigns/new/")
+        page.fill("#id_name", CAMPAIGN)
+        page.select_option("#id_kind", index=1)
+        today = datetime.date.today()
+        page.fill("#id_starts_on", (today - datetime.timedelta(days=20)).isoformat())
+        page.fill("#id_ends_on", (today + datetime.timedelta(days=60)).isoformat())
+        page.locator("#id_name").evaluate("e => e.form.requestSubmit()")
+        page.wait_for_url(re.compile(r"/sales/campaigns/\d+/$"))
+    else:
+        page.get_by_role("link", name=CAMPAIGN).first.click()
+        page.wait_for_url(re.compile(r"/sales/campaigns/\d+/$"))
+    campaign_id = re.search(r"/campaigns/(\d+)/$", page.url).group(1)
+
+    page.goto(f"{BASE_URL}/sales/leads/import/")
+    page.set_input_files("input[name=file]", str(leads_csv(CAMPAIGN)))
+    page.click("form button[type=submit].btn-primary")
+    page.wait_for_url(re.compile(r"/sales/leads/import/[^/]+/$"))
+    page.check("input[name=confirm_duplicates]")
+    page.click("button[name=action][value=import]")
+    page.wait_for_load_state("networkidle")
+
+    page.goto(f"{BASE_URL}/sales/handover/")
+    leaving = page.locator("[data-testid=from-user] option", has_text="陈静").first.get_attribute("value")
+    page.select_option("[data-testid=from-user]", leaving)  # rep_south (陈静) is leaving
+    expect(page.get_by_test_id("handover-preview")).not_to_be_empty()
+    page.wait_for_load_state("networkidle")
+    shot(page, "handover")
+    ctx.close()
+
+    # The public web form of the campaign, as a visitor sees it (no login).
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    page.goto(f"{BASE_URL}/sales/forms/lead/?campaign={campaign_id}")
+    shot(page, "public-lead-form")
+    ctx.close()
+
+    # Sales manager: leads, the duplicate check, the board, the forecast, performance.
+    ctx = new_context(browser)
+    page = login(ctx, "manager")
+    page.goto(f"{BASE_URL}/sales/leads/")
+    shot(page, "leads")
+
+    page.goto(f"{BASE_URL}/sales/leads/new/")
+    page.fill("#id_name", "王先生")
+    page.fill("#id_company", "杭州西湖明远贸易有限公司")
+    page.fill("#id_mobile", "139 5801 2345")
+    page.locator("#id_mobile").dispatch_event("change")
+    expect(page.get_by_test_id("dup-matches")).to_be_visible()
+    shot(page, "lead-duplicate-check")
+
+    page.goto(f"{BASE_URL}/sales/pipeline/board/")
+    shot(page, "pipeline-board")
+
+    page.goto(f"{BASE_URL}/sales/forecast/")
+    shot(page, "forecast")
+
+    page.goto(f"{BASE_URL}/sales/performance/")
+    shot(page, "performance")
+    ctx.close()
+
+    # Sales rep: the public pool, and a customer's pool / account-team and opportunities cards.
+    ctx = new_context(browser)
+    page = login(ctx, "rep")
+    page.goto(f"{BASE_URL}/sales/pool/")
+    shot(page, "pool")
+    # A customer of an open deal whose pool card counts down (customers who have bought are exempt).
+    page.goto(f"{BASE_URL}/sales/opportunities/?owner=me&status=open")
+    customers = page.locator("table a[href^='/customers/']").evaluate_all("links => links.map(a => a.href)")
+    today = datetime.date.today().isoformat()
+    for url in list(dict.fromkeys(customers))[:40]:
+        page.goto(url)
+        expect(page.get_by_test_id("pool-card")).to_be_visible()
+        expect(page.get_by_test_id("customer-opportunities")).to_be_visible()
+        due = re.search(r"\((\d{4}-\d{2}-\d{2})\)", page.get_by_test_id("recycle-forecast").inner_text())
+        if due and due.group(1) > today:  # recycled on a day still to come
+            break
+    page.wait_for_load_state("networkidle")
+    top = page.get_by_test_id("customer-opportunities").evaluate("e => e.getBoundingClientRect().top + scrollY")
+    page.evaluate(f"window.scrollTo(0, {top} - 70)")
+    shot(page, "customer-sales-cards")
+    ctx.close()
+
+    # Phone size: the board (scrolls sideways inside its own box) and the public pool.
+    ctx = new_context(browser, phone=True)
+    page = login(ctx, "rep")
+    page.goto(f"{BASE_URL}/sales/pipeline/board/")
+    shot(page, "phone-board")
+    page.goto(f"{BASE_URL}/sales/pool/")
+    shot(page, "phone-pool")
+    ctx.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["customers", "sales"],
+                        help="take only the customer screenshots or only the sales ones (default: all)")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        if args.only in (None, "customers"):
+            customer_shots(browser)
+        if args.only in (None, "sales"):
+            sales_shots(browser)
         browser.close()
     return 0
 
