@@ -11,14 +11,17 @@ Lists page with the cursor paginator configured in NINJA_PAGINATION_CLASS (`@pag
 import base64
 import binascii
 import json
+from collections.abc import Callable
+from functools import cache, wraps
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
+from ninja.renderers import JSONRenderer
 from ninja.responses import Status
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError
@@ -107,10 +110,48 @@ def _require(user: Any, capability: str) -> None:
 # ---------------------------------------------------------------- customers
 
 
+_RENDERER = JSONRenderer()  # the API's renderer (NinjaAPI's default, guanxi/api/api.py)
+
+
+def _rendered_rows(schema: type[Schema]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Between `@router.get(response=list[schema])` and `@paginate`, for a list whose rows are already
+    plain dicts holding every field of `schema` under its name or alias (`customer_rows`): the page is
+    rendered here, the schema's fields picked in order, instead of pydantic validating and dumping
+    every row again — the same JSON, byte for byte (guanxi/api/tests/test_customers_api.py compares it with
+    the schema's output). Errors raised by the view or the paginator still reach the API's handlers;
+    the OpenAPI schema is unchanged (ninja reads the signature and the paged response from the
+    wrapped view)."""
+    fields = tuple((name, info.alias or name) for name, info in schema.model_fields.items())
+    content_type = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def rendered(request: HttpRequest, **kwargs: Any) -> Any:
+            page = view(request, **kwargs)
+            page["items"] = [{name: row[key] for name, key in fields} for row in page["items"]]
+            return HttpResponse(_RENDERER.render(request, page, response_status=200), content_type=content_type)
+
+        return rendered
+
+    return decorator
+
+
+@cache
+def _no_customer_filters() -> CustomerFilter:
+    """The filter form of a list request without filters, validated once: building a form deep-copies
+    its ten fields, a quarter of a millisecond per request. Only its cleaned_data is read (`apply`)."""
+    form = CustomerFilter({})
+    if not form.is_valid():  # pragma: no cover - no field is required
+        raise AssertionError(form.errors)
+    return form
+
+
 @router.get("/customers", response=list[CustomerOut], summary="List customers (search, filters, sort)")
+@_rendered_rows(CustomerOut)
 @paginate
 def customer_list(request: ApiRequest, filters: Query[CustomerListQuery]) -> Any:  # type: ignore[valid-type]
-    form = CustomerFilter(filters.model_dump(exclude_none=True))  # type: ignore[attr-defined]
+    data = filters.model_dump(exclude_none=True)  # type: ignore[attr-defined]
+    form = CustomerFilter(data) if data else _no_customer_filters()
     if not form.is_valid():
         raise _query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
     # Plain rows, not model instances: at least as fast as a bare `.values()` view (bench/bench_web.py).

@@ -211,3 +211,28 @@ def test_customer_list_query_count_does_not_grow(org, api, role, django_assert_m
     with django_assert_max_num_queries(7):
         r = client.get("/customers", limit=200, q="批量")
     assert len(r.json()["items"]) == 33
+
+
+@pytest.mark.parametrize("params", [{}, {"limit": 2, "sort": "name"}, {"tag": "A", "limit": 3}])
+def test_customer_list_json_is_what_the_schema_renders(org, api, params):
+    """The list renders its plain rows itself (customers/api.py `_rendered_rows`), skipping pydantic:
+    the bytes must be what validating each row with CustomerOut and ninja's renderer would give."""
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from guanxi.customers.schemas import CustomerOut
+
+    _seed(org, 3)
+    Customer.objects.filter(name="批量客户1").update(birthday=datetime.date(1990, 5, 31), province="广东",
+                                                   last_interaction_at=datetime.datetime(2024, 5, 31, 8, 1, 2, 345678,
+                                                                                         tzinfo=datetime.UTC))
+    r = api(org.admin).get("/customers", **params)
+    assert r.status_code == 200
+    assert r["Content-Type"] == "application/json; charset=utf-8"
+    body = r.json()
+    assert body["items"]
+    rows = {c.pk: c for c in Customer.objects.select_related("owner", "department").prefetch_related("tags")}
+    expected = {"items": [CustomerOut.model_validate(rows[i["id"]]).model_dump() for i in body["items"]],
+                "next_cursor": body["next_cursor"]}
+    assert r.content.decode() == json.dumps(expected, cls=NinjaJSONEncoder)
