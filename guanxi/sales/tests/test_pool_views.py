@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from guanxi.customers.models import Contact, Customer, CustomerTeamMember
 from guanxi.customers.services.customers import customer_create
@@ -74,6 +78,19 @@ def test_customer_card_and_its_buttons(org, customers, company_pool, django_asse
     # The 360° page loads the card lazily.
     r = client.get(reverse("customers:detail", args=[customers.pool.pk]))
     assert reverse("sales:pool_card", args=[customers.pool.pk]) in r.content.decode()
+
+
+def test_card_forecast_when_the_clock_has_run_out(org, customers, company_pool):
+    """Overdue but the nightly job has not run yet: no "in 0 days" next to a past date."""
+    Pool.objects.filter(pk=company_pool.pk).update(is_active=True, no_follow_up_days=30)
+    long_ago = timezone.now() - datetime.timedelta(days=40)
+    Customer.objects.filter(pk=customers.own.pk).update(claimed_at=long_ago, last_interaction_at=None)
+    url = reverse("sales:pool_card", args=[customers.own.pk])
+    body = client_for(org.rep).get(url, headers=HTMX).content.decode()
+    assert "at the next nightly run" in body and "in 0 days" not in body
+    Customer.objects.filter(pk=customers.own.pk).update(claimed_at=timezone.now() - datetime.timedelta(days=20))
+    body = client_for(org.rep).get(url, headers=HTMX).content.decode()
+    assert "at the next nightly run" not in body and re.search(r"in (9|10|11) days", body)
 
 
 def test_card_errors_come_back_as_alerts(org, customers, company_pool):
