@@ -31,6 +31,12 @@ def my_tasks(*, user: Any, when: str = "open") -> QuerySet[Task]:
     return qs.order_by("due_at")
 
 
+def open_tasks_of(*, customer: Any) -> QuerySet[Task]:
+    """A customer's open tasks, soonest due first (the 360° page's card); the caller checked the customer."""
+    return (Task.objects.filter(customer=customer, deleted_at__isnull=True, done_at__isnull=True)
+            .select_related("assignee").order_by("due_at"))
+
+
 def task_counts(*, user: Any) -> dict[str, int]:
     start, end = _today_bounds()
     qs = Task.objects.filter(assignee_id=user.pk, done_at__isnull=True, deleted_at__isnull=True)

@@ -24,9 +24,9 @@ from guanxi.governance import masking, permissions
 from guanxi.web.http import alert_response, post_version, render_fragment, render_page, require, web_view
 
 from ..forms import InteractionEditForm, InteractionForm, TaskEditForm, TaskForm
-from ..models import Customer, Task
+from ..models import Customer
 from ..selectors.customers import can_change, contacts_of, customer_get, interaction_get, task_get
-from ..selectors.tasks import my_tasks, task_counts
+from ..selectors.tasks import my_tasks, open_tasks_of, task_counts
 from ..selectors.timeline import TIMELINE_KINDS, customer_timeline, has_masked_fields, masked_changes
 from ..services.activity import (
     interaction_create,
@@ -283,10 +283,7 @@ def task_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 def open_tasks_view(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the 360° page's open-tasks card, refreshed after a follow-up or a new task."""
     customer = customer_get(user=request.user, pk=pk)
-    open_tasks = list(
-        Task.objects.filter(customer=customer, deleted_at__isnull=True, done_at__isnull=True)
-        .select_related("assignee").order_by("due_at")[:20]
-    )
+    open_tasks = list(open_tasks_of(customer=customer)[:20])
     return render_fragment(request, "customers/customer_detail.html", "open-tasks",
                            {"customer": customer, "open_tasks": open_tasks, "now_ts": timezone.now(),
                             "editable": can_change(request.user, customer)})

@@ -23,11 +23,11 @@ from guanxi.core.text import digits_only
 from guanxi.governance import masking, permissions
 from guanxi.governance.models import Department, Role
 from guanxi.governance.selectors import active_users, assignable_owner_ids, user_department_ids
-from guanxi.web.http import is_htmx, render_page, require, web_view
+from guanxi.web.http import is_htmx, page_number, post_version, render_page, require, slice_page, web_view
 
 from ..filters import CustomerFilter
 from ..forms import CustomerForm, InteractionForm
-from ..models import Contact, Customer, CustomFieldDefinition, OrderLine, Tag, Task
+from ..models import Contact, Customer, CustomFieldDefinition, OrderLine, Tag
 from ..selectors.customers import (
     can_change,
     capped_count,
@@ -37,6 +37,7 @@ from ..selectors.customers import (
     customer_list,
     orders_of,
 )
+from ..selectors.tasks import open_tasks_of
 from ..selectors.timeline import TIMELINE_KINDS
 from ..services.custom_fields import definitions_for
 from ..services.customers import customer_create, customer_delete, customer_update
@@ -92,13 +93,6 @@ def _tree(rows: Sequence[tuple[int, str, int | None]]) -> list[tuple[int, str]]:
     return result
 
 
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, min(int(request.GET.get("page", "1")), 10_000))
-    except ValueError:
-        return 1
-
-
 @web_view
 def customer_list_view(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
@@ -108,7 +102,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
     valid = filters.is_valid() if filters.is_bound else True
     if not filters.is_bound:
         filters.cleaned_data = {}
-    page = _page_number(request)
+    page = page_number(request)
     rows: list[Customer] = []
     total, more, has_next = 0, False, False
     if valid:
@@ -116,10 +110,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         if not filters.is_bound:
             qs = qs.order_by("-id")
         total, more = capped_count(qs)
-        start = (page - 1) * PER_PAGE
-        rows = list(qs.prefetch_related("tags")[start:start + PER_PAGE + 1])
-        has_next = len(rows) > PER_PAGE
-        rows = rows[:PER_PAGE]
+        rows, has_next = slice_page(qs.prefetch_related("tags"), page, PER_PAGE)
     if valid and rows and filters.is_bound:
         _phone_matches(request.user, rows, filters.cleaned_data.get("q") or "")
     list_fields = [d for d in definitions_for("customer") if d.show_in_list]
@@ -251,10 +242,7 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
         )[:20]
     )
-    open_tasks = list(
-        Task.objects.filter(customer=customer, deleted_at__isnull=True, done_at__isnull=True)
-        .select_related("assignee").order_by("due_at")[:20]
-    )
+    open_tasks = list(open_tasks_of(customer=customer)[:20])
     definitions = _definitions()
     context = {
         "customer": customer,
@@ -283,9 +271,8 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(user=request.user, pk=pk, for_change=True)
     require(request.user, permissions.DELETE)
-    version = request.POST.get("version")
     try:
-        customer_delete(actor=request.user, customer=customer, version=int(version) if version else None)
+        customer_delete(actor=request.user, customer=customer, version=post_version(request))
     except ConflictError as exc:
         messages.error(request, exc.message)
         return _redirect(request, reverse("customers:detail", args=[customer.pk]))

@@ -15,7 +15,16 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ConflictError
 from guanxi.governance import permissions
-from guanxi.web.http import is_htmx, post_version, render_fragment, render_page, require, web_view
+from guanxi.web.http import (
+    is_htmx,
+    page_number,
+    post_version,
+    render_fragment,
+    render_page,
+    require,
+    slice_page,
+    web_view,
+)
 
 from ..filters import OrderFilter
 from ..forms import OrderEditForm, OrderForm, OrderLineFormSet
@@ -142,19 +151,13 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
     for key in [k for k, v in params.items() if v == ""]:
         params.pop(key)
     filters = OrderFilter(params)
-    try:
-        page = max(1, min(int(request.GET.get("page", "1")), 10_000))
-    except ValueError:
-        page = 1
+    page = page_number(request)
     rows: list[Order] = []
     total, more, has_next = 0, False, False
     if filters.is_valid():
         qs = filters.apply(order_list(user=request.user))
         total, more = capped_count(qs)
-        start = (page - 1) * PER_PAGE
-        rows = list(qs.select_related("customer", "salesperson")[start:start + PER_PAGE + 1])
-        has_next = len(rows) > PER_PAGE
-        rows = rows[:PER_PAGE]
+        rows, has_next = slice_page(qs.select_related("customer", "salesperson"), page, PER_PAGE)
     params.pop("page", None)
     context = {
         "filters": filters,

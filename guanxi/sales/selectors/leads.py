@@ -40,6 +40,11 @@ def leads_for_change(*, user: Any, ids: list[int]) -> list[Lead]:
     return list(Lead.objects.editable_by(user).filter(pk__in=ids).select_related("owner").order_by("pk"))
 
 
+def can_assign_leads(user: Any) -> bool:
+    """Managers and admins hand leads out; reps only own what they create."""
+    return permissions.can(user, permissions.CHANGE) and permissions.scope_of(user) != "own"
+
+
 def can_change_lead(user: Any, lead: Lead) -> bool:
     return Lead.objects.editable_by(user).filter(pk=lead.pk).exists()
 

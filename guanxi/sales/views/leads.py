@@ -51,11 +51,6 @@ def _redirect(url: str) -> HttpResponse:
     return redirect(url)
 
 
-def _can_assign(user: Any) -> bool:
-    """Managers and admins hand leads out; reps only own what they create."""
-    return permissions.can(user, permissions.CHANGE) and permissions.scope_of(user) != "own"
-
-
 @web_view
 def lead_list_view(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
@@ -78,7 +73,7 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
     for row in rows:
         view = shown.mask_lead(row)
         row.mobile, row.email = view.mobile, view.email
-    can_assign = _can_assign(request.user)
+    can_assign = sel.can_assign_leads(request.user)
     context = {
         "filters": filters, "rows": rows, "total": total, "more": more, "page": page, "has_next": has_next,
         "has_prev": page > 1, "query": query_without(request, "page"), "sort_labels": SORT_LABELS,
@@ -175,7 +170,7 @@ def lead_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "activities": activities,
         "owner_changes": list(sel.owner_changes_of(lead)[:50]),
         "can_delete": editable and permissions.can(request.user, permissions.DELETE),
-        "can_assign": editable and _can_assign(request.user),
+        "can_assign": editable and sel.can_assign_leads(request.user),
     }
     if editable:
         context.update({
@@ -252,7 +247,7 @@ def lead_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @web_view
 def lead_bulk_assign_view(request: HttpRequest) -> HttpResponse:
-    if not _can_assign(request.user):
+    if not sel.can_assign_leads(request.user):
         raise PermissionDeniedError()
     ids = [int(v) for v in request.POST.getlist("leads") if v.isdigit()]
     back = reverse("sales:leads") + ("?" + request.POST["query"] if request.POST.get("query") else "")

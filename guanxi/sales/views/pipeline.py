@@ -18,7 +18,7 @@ from guanxi.core.errors import ConflictError, NotFoundError, PermissionDeniedErr
 from guanxi.core.text import person_name
 from guanxi.customers.filters import customer_search_q
 from guanxi.customers.models import Customer
-from guanxi.customers.selectors.customers import capped_count, customer_get
+from guanxi.customers.selectors.customers import can_change, capped_count, customer_get
 from guanxi.governance import permissions
 from guanxi.web.http import (
     is_htmx,
@@ -247,8 +247,7 @@ def opportunity_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 def customer_opportunities_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(user=request.user, pk=pk)
     rows = sel.opportunities_of(user=request.user, customer=customer)
-    can_add = permissions.can(request.user, permissions.CHANGE) and Customer.objects.editable_by(
-        request.user).filter(pk=customer.pk).exists()
+    can_add = permissions.can(request.user, permissions.CHANGE) and can_change(request.user, customer)
     return render_fragment(request, CARD, "card", {"customer": customer, "rows": rows, "can_add": can_add})
 
 

@@ -16,12 +16,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.core.errors import PermissionDeniedError
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors.customers import capped_count, customer_get
 from guanxi.governance import permissions
 from guanxi.governance.selectors import active_users, assignable_owner_ids
-from guanxi.web.http import alert_response, is_htmx, page_number, render_fragment, render_page, slice_page, web_view
+from guanxi.web.http import (
+    alert_response,
+    is_htmx,
+    page_number,
+    render_fragment,
+    render_page,
+    require,
+    slice_page,
+    web_view,
+)
 
 from ..forms_pool import AssignForm, ReleaseForm, TeamMemberForm
 from ..selectors.pool import (
@@ -165,8 +173,7 @@ def _assignable(user: Any) -> Any:
 @web_view
 def assign_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the form (a modal's body); POST: assign from the pool."""
-    if not permissions.can(request.user, permissions.MANAGE_POOL):
-        raise PermissionDeniedError()
+    require(request.user, permissions.MANAGE_POOL)
     customer = customer_get(user=request.user, pk=pk)
     form = AssignForm(request.POST or None, people=_assignable(request.user),
                       can_override=permissions.can(request.user, permissions.OVERRIDE_LIMITS))
