@@ -11,5 +11,6 @@ urlpatterns = [
     path("data/", include("guanxi.customers.urls_io")),
     path("settings/", include("guanxi.governance.urls")),
     path("sales/", include("guanxi.sales.urls")),
+    path("support/", include("guanxi.support.urls")),
     path("", include("guanxi.web.urls")),
 ]

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "guanxi.governance",
     "guanxi.customers",
     "guanxi.sales",
+    "guanxi.support",
     "guanxi.api",
     "guanxi.web",
 ]

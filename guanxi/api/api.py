@@ -6,6 +6,7 @@ from guanxi.governance.api import router as governance_router
 from guanxi.sales.api_leads import router as sales_leads_router
 from guanxi.sales.api_pipeline import router as sales_pipeline_router
 from guanxi.sales.api_pool import router as sales_pool_router
+from guanxi.support.api import router as support_router
 
 from .auth import API_AUTH
 from .errors import install_error_handlers
@@ -25,3 +26,4 @@ api.add_router("/", governance_router)
 api.add_router("/", sales_leads_router)
 api.add_router("/", sales_pipeline_router)
 api.add_router("/", sales_pool_router)
+api.add_router("/", support_router)

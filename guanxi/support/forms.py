@@ -1,0 +1,30 @@
+"""Web forms of tickets (the services validate again; these only parse)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.customers.models import Customer
+
+from .models import Ticket
+
+
+class TicketForm(forms.ModelForm):
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none())
+
+    class Meta:
+        model = Ticket
+        fields = ["customer", "subject", "type", "priority", "channel"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only customers the user may change.
+        self.fields["customer"].queryset = Customer.objects.editable_by(user).order_by("name")  # type: ignore[attr-defined]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+    internal = forms.BooleanField(label=_("Internal note (not shown to the customer)"), required=False)

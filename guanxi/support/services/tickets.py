@@ -1,0 +1,156 @@
+"""Writes on tickets: create, edit, reply or note, status changes, assignment.
+
+Every write is validated, version-checked where the caller read a version, saved and audited with the
+customer's id (so it shows on the customer's timeline) in one transaction, through customers/services/records.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import PermissionDeniedError
+from guanxi.customers.models import Customer
+from guanxi.customers.services.records import record_create, record_update
+from guanxi.governance import permissions
+
+from ..models import Ticket, TicketMessage
+
+EDITABLE_FIELDS = {"type", "priority", "channel", "contact", "order", "product", "subject", "team"}
+CREATE_FIELDS = EDITABLE_FIELDS | {"assignee"}
+Status = Ticket.Status
+# Where each target status may be reached from.
+ALLOWED_FROM = {
+    Status.OPEN: {Status.NEW, Status.WAITING, Status.REOPENED},
+    Status.WAITING: {Status.NEW, Status.OPEN, Status.REOPENED},
+    Status.RESOLVED: {Status.NEW, Status.OPEN, Status.WAITING, Status.REOPENED},
+    Status.CLOSED: {Status.RESOLVED},
+    Status.REOPENED: {Status.RESOLVED, Status.CLOSED},
+}
+
+
+def _check_customer(actor: Any, customer: Customer) -> None:
+    if not permissions.can(actor, permissions.CHANGE) or not Customer.objects.editable_by(actor).filter(
+            pk=customer.pk).exists():
+        raise PermissionDeniedError()
+
+
+def _check_ticket(actor: Any, ticket: Ticket) -> None:
+    if not permissions.can(actor, permissions.CHANGE) or not Ticket.objects.editable_by(actor).filter(
+            pk=ticket.pk).exists():
+        raise PermissionDeniedError()
+
+
+def _check_fields(data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set here.")] for name in unknown})
+
+
+def _check_links(customer: Customer, data: dict[str, Any]) -> None:
+    errors = {}
+    for name in ("contact", "order"):
+        obj = data.get(name)
+        if obj is not None and obj.customer_id != customer.pk:
+            errors[name] = [_("This belongs to another customer.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def next_number(today: Any = None) -> str:
+    """T + the date + a four-digit sequence of the day: T202611230001."""
+    prefix = "T" + (today or timezone.localdate()).strftime("%Y%m%d")
+    last = (Ticket._base_manager.filter(number__startswith=prefix).order_by("-number")
+            .values_list("number", flat=True).first())
+    seq = int(last[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{seq:04d}"
+
+
+@transaction.atomic
+def ticket_create(*, actor: Any, customer: Customer, data: dict[str, Any]) -> Ticket:
+    """Open a ticket for a customer the actor may change. `data`: subject, type, priority, channel, contact,
+    order, product, team, assignee."""
+    _check_customer(actor, customer)
+    data = dict(data)
+    _check_fields(data, CREATE_FIELDS)
+    _check_links(customer, data)
+    for attempt in range(5):
+        ticket = Ticket(customer=customer, number=next_number(), status=Status.NEW,
+                        created_by=actor if getattr(actor, "pk", None) else None, **data)
+        try:
+            with transaction.atomic():  # a savepoint: two tickets created at once may draw the same number
+                return record_create(actor=actor, instance=ticket, exclude=["number"])
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@transaction.atomic
+def ticket_update(*, actor: Any, ticket: Ticket, data: dict[str, Any], version: int | None) -> Ticket:
+    """Change the ticket's fields; ConflictError if it changed since the caller read `version`."""
+    _check_ticket(actor, ticket)
+    _check_fields(data, EDITABLE_FIELDS)
+    _check_links(ticket.customer, data)
+    return record_update(actor=actor, instance=ticket, data=data, version=version)
+
+
+@transaction.atomic
+def ticket_reply(*, actor: Any, ticket: Ticket, body: str, internal: bool = False) -> TicketMessage:
+    """Add a public reply or an internal note to the ticket's thread. The first public reply by staff
+    sets `first_responded_at` and opens a new ticket."""
+    _check_ticket(actor, ticket)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": [_("Write a message.")]})
+    message = TicketMessage(ticket=ticket, author=actor if getattr(actor, "pk", None) else None,
+                            kind=TicketMessage.Kind.NOTE if internal else TicketMessage.Kind.REPLY, body=body)
+    message.full_clean()
+    message.save()
+    if not internal:
+        changes: dict[str, Any] = {}
+        if ticket.first_responded_at is None:
+            changes["first_responded_at"] = timezone.now()
+        if ticket.status == Status.NEW:
+            changes["status"] = Status.OPEN
+        if changes:
+            updated = record_update(actor=actor, instance=ticket, data=changes, version=None)
+            for name in (*changes, "version"):
+                setattr(ticket, name, getattr(updated, name))
+    return message
+
+
+@transaction.atomic
+def ticket_set_status(*, actor: Any, ticket: Ticket, status: str, version: int | None = None) -> Ticket:
+    """Move the ticket to open, waiting, resolved, closed or reopened. Closing needs it resolved first;
+    reopening clears the resolved and closed times."""
+    _check_ticket(actor, ticket)
+    if status not in ALLOWED_FROM:
+        raise ValidationError({"status": [_("Choose a valid status.")]})
+    current = Ticket.objects.get(pk=ticket.pk).status
+    if current not in ALLOWED_FROM[status]:  # type: ignore[index]
+        if status == Status.CLOSED:
+            raise ValidationError({"status": [_("Resolve the ticket before closing it.")]})
+        raise ValidationError({"status": [_("A ticket cannot move from this status to that one.")]})
+    now = timezone.now()
+    data: dict[str, Any] = {"status": status}
+    if status == Status.RESOLVED:
+        data["resolved_at"] = now
+    elif status == Status.CLOSED:
+        data["closed_at"] = now
+    elif status == Status.REOPENED:
+        data.update(resolved_at=None, closed_at=None)
+    return record_update(actor=actor, instance=ticket, data=data, version=version)
+
+
+@transaction.atomic
+def ticket_assign(*, actor: Any, ticket: Ticket, assignee: Any, version: int | None = None) -> Ticket:
+    """Give the ticket to someone (None: nobody)."""
+    _check_ticket(actor, ticket)
+    if assignee is not None and not assignee.is_active:
+        raise ValidationError({"assignee": [_("There is no active user with this id.")]})
+    return record_update(actor=actor, instance=ticket, data={"assignee": assignee}, version=version)

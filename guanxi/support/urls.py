@@ -1,0 +1,13 @@
+from django.urls import path
+
+from .views import tickets
+
+app_name = "support"
+
+urlpatterns: list = [
+    path("", tickets.ticket_list_view, name="list"),
+    path("new/", tickets.ticket_create_view, name="create"),
+    path("<int:pk>/", tickets.ticket_detail_view, name="detail"),
+    path("<int:pk>/reply/", tickets.ticket_reply_view, name="reply"),
+    path("<int:pk>/status/", tickets.ticket_status_view, name="status"),
+]
