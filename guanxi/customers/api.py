@@ -19,11 +19,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.renderers import JSONRenderer
 from ninja.responses import Status
 
+from guanxi.api.params import query_error
 from guanxi.core.errors import NotFoundError, PermissionDeniedError
 from guanxi.governance import masking, permissions, services_recycle
 from guanxi.governance.selectors import active_users
@@ -83,13 +83,6 @@ class ApiRequest(HttpRequest):
 
 # ---------------------------------------------------------------- helpers
 
-
-def _query_error(errors: dict[str, list[str]]) -> NinjaValidationError:
-    """Reported as 400 naming the parameter (see guanxi/api/errors.py)."""
-    return NinjaValidationError(
-        [{"loc": ("query", name), "msg": str(msg), "type": "value_error"} for name, msgs in errors.items()
-         for msg in msgs]
-    )
 
 
 def _user_field(field: str, user_id: int | None) -> Any:
@@ -153,7 +146,7 @@ def customer_list(request: ApiRequest, filters: Query[CustomerListQuery]) -> Any
     data = filters.model_dump(exclude_none=True)  # type: ignore[attr-defined]
     form = CustomerFilter(data) if data else _no_customer_filters()
     if not form.is_valid():
-        raise _query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
+        raise query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
     # Plain rows, not model instances: at least as fast as a bare `.values()` view (bench/bench_web.py).
     return sel.customer_rows(sel.customer_list(user=request.auth, filters=form))
 
@@ -215,7 +208,7 @@ def _decode_page(cursor: str | None) -> int:
             raise ValueError
         return page
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise _query_error({"cursor": [_("This cursor is not valid; use next_cursor from the previous page.")]})
+        raise query_error({"cursor": [_("This cursor is not valid; use next_cursor from the previous page.")]})
 
 
 def _encode_page(page: int) -> str:
@@ -248,12 +241,12 @@ def customer_timeline_view(request: ApiRequest, customer_id: int, limit: int = 2
                            kinds: str | None = None) -> Any:
     unknown = sorted(set(request.GET) - {"limit", "cursor", "kinds"})
     if unknown:
-        raise _query_error({name: [_("Unknown query parameter.")] for name in unknown})
+        raise query_error({name: [_("Unknown query parameter.")] for name in unknown})
     if not 1 <= limit <= 200:
-        raise _query_error({"limit": [_("Use a number from 1 to 200.")]})
+        raise query_error({"limit": [_("Use a number from 1 to 200.")]})
     wanted = tuple(k for k in (kinds or "").split(",") if k) or TIMELINE_KINDS
     if set(wanted) - set(TIMELINE_KINDS):
-        raise _query_error({"kinds": [_("Use some of: %(kinds)s.") % {"kinds": ", ".join(TIMELINE_KINDS)}]})
+        raise query_error({"kinds": [_("Use some of: %(kinds)s.") % {"kinds": ", ".join(TIMELINE_KINDS)}]})
     customer = sel.customer_get(user=request.auth, pk=customer_id)
     page = customer_timeline(user=request.auth, customer=customer, page=_decode_page(cursor), per_page=limit,
                              kinds=wanted)
@@ -366,7 +359,7 @@ TASK_WHEN = ("today", "overdue", "upcoming", "open", "done")
 @paginate
 def task_list(request: ApiRequest, when: str = "open") -> Any:
     if when not in TASK_WHEN:
-        raise _query_error({"when": [_("Use one of: %(choices)s.") % {"choices": ", ".join(TASK_WHEN)}]})
+        raise query_error({"when": [_("Use one of: %(choices)s.") % {"choices": ", ".join(TASK_WHEN)}]})
     return my_tasks(user=request.auth, when=when)
 
 
@@ -474,7 +467,7 @@ def _order_lines(user: Any, lines: list[dict[str, Any]]) -> list[dict[str, Any]]
 def order_list(request: ApiRequest, filters: Query[OrderListQuery]) -> Any:  # type: ignore[valid-type]
     form = OrderFilter(filters.model_dump(exclude_none=True))  # type: ignore[attr-defined]
     if not form.is_valid():
-        raise _query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
+        raise query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
     return form.apply(sel.order_list(user=request.auth)).prefetch_related("lines")
 
 
@@ -532,7 +525,7 @@ def order_delete(request: ApiRequest, order_id: int, version: int | None = None)
 @paginate
 def custom_field_list_view(request: ApiRequest, entity: str = "") -> Any:
     if entity and entity not in CustomFieldDefinition.Entity.values:
-        raise _query_error({"entity": [_("Use one of: %(choices)s.")
+        raise query_error({"entity": [_("Use one of: %(choices)s.")
                                        % {"choices": ", ".join(CustomFieldDefinition.Entity.values)}]})
     return custom_field_list(user=request.auth, entity=entity)
 

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
-from pydantic import ConfigDict, create_model, model_validator
+from pydantic import ConfigDict, model_validator
 
+from guanxi.api.params import filter_query_schema
 from guanxi.core.text import person_name
 from guanxi.governance import masking
 from guanxi.governance.masking import ContactView
@@ -35,22 +35,9 @@ def body_data(payload: Schema, blank: tuple[str, ...] = ()) -> dict[str, Any]:
     return data
 
 
-def _filter_query(filter_form: type[forms.Form], schema_name: str) -> type[Schema]:
-    """A list's query parameters are its filter form's fields: the one filter definition per list.
-    Values arrive as text and the form validates them, exactly as on the web list."""
-    fields: dict[str, Any] = {}
-    for name, form_field in filter_form.base_fields.items():
-        extra: dict[str, Any] = {}
-        choices = [str(c[0]) for c in getattr(form_field, "choices", []) if c[0] != ""]
-        if choices:
-            extra["json_schema_extra"] = {"enum": choices}
-        description = str(form_field.help_text or form_field.label or name)
-        fields[name] = (str | None, Field(None, description=description, **extra))
-    return create_model(schema_name, __base__=Schema, **fields)
 
-
-CustomerListQuery = _filter_query(CustomerFilter, "CustomerListQuery")
-OrderListQuery = _filter_query(OrderFilter, "OrderListQuery")
+CustomerListQuery = filter_query_schema(CustomerFilter, "CustomerListQuery")
+OrderListQuery = filter_query_schema(OrderFilter, "OrderListQuery")
 
 # ---------------------------------------------------------------- customers
 

@@ -8,16 +8,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import ConfigDict, create_model
+from pydantic import ConfigDict
 
+from guanxi.api.params import filter_query_schema, query_error
 from guanxi.core.errors import NotFoundError, PermissionDeniedError
 from guanxi.core.text import person_name
 from guanxi.customers.models import Product
@@ -46,26 +45,8 @@ class In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-def _query_error(errors: dict[str, list[str]]) -> NinjaValidationError:
-    return NinjaValidationError(
-        [{"loc": ("query", name), "msg": str(msg), "type": "value_error"} for name, msgs in errors.items()
-         for msg in msgs])
 
-
-def _filter_query(filter_form: type[forms.Form], schema_name: str) -> type[Schema]:
-    """The list's query parameters are its filter form's fields (the one filter definition per list)."""
-    fields: dict[str, Any] = {}
-    for name, form_field in filter_form.base_fields.items():
-        extra: dict[str, Any] = {}
-        choices = [str(c[0]) for c in getattr(form_field, "choices", []) if c[0] != ""]
-        if choices:
-            extra["json_schema_extra"] = {"enum": choices}
-        description = str(form_field.help_text or form_field.label or name)
-        fields[name] = (str | None, Field(None, description=description, **extra))
-    return create_model(schema_name, __base__=Schema, **fields)
-
-
-OpportunityListQuery = _filter_query(OpportunityFilter, "OpportunityListQuery")
+OpportunityListQuery = filter_query_schema(OpportunityFilter, "OpportunityListQuery")
 
 
 def _require(user: Any, capability: str) -> None:
@@ -346,7 +327,7 @@ def _detail(user: Any, pk: int) -> Opportunity:
 def opportunity_list(request: ApiRequest, filters: Query[OpportunityListQuery]) -> Any:  # type: ignore[valid-type]
     form = OpportunityFilter(filters.model_dump(exclude_none=True))  # type: ignore[attr-defined]
     if not form.is_valid():
-        raise _query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
+        raise query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
     return sel.opportunity_list(user=request.auth, filters=form)
 
 
@@ -500,14 +481,14 @@ def forecast(request: ApiRequest, period: str | None = None, pipeline: int | Non
     try:
         p = fsel.parse_period(period)
     except ValidationError as exc:
-        raise _query_error(exc.message_dict) from None
+        raise query_error(exc.message_dict) from None
     if not 1 <= lookback <= 60:
-        raise _query_error({"lookback": [_("Use a number of months from 1 to 60.")]})
+        raise query_error({"lookback": [_("Use a number of months from 1 to 60.")]})
     pipe = None
     if pipeline is not None:
         pipe = Pipeline.objects.filter(pk=pipeline).first()
         if pipe is None:
-            raise _query_error({"pipeline": [_("There is no pipeline with this id.")]})
+            raise query_error({"pipeline": [_("There is no pipeline with this id.")]})
     fc = fsel.forecast(user=request.auth, period=p, pipeline=pipe, lookback_months=lookback)
     return {
         "period": p.key, "start": p.start, "end": p.last_day, "pipeline": pipeline,
@@ -575,7 +556,7 @@ def target_list(request: ApiRequest, period: str | None = None) -> Any:
         try:
             p = fsel.parse_period(period)
         except ValidationError as exc:
-            raise _query_error(exc.message_dict) from None
+            raise query_error(exc.message_dict) from None
     return psel.target_list(user=request.auth, period=p).order_by("-period_start", "metric", "-id")
 
 
@@ -634,7 +615,7 @@ def performance(request: ApiRequest, period: str | None = None) -> Any:
     try:
         p = fsel.parse_period(period)
     except ValidationError as exc:
-        raise _query_error(exc.message_dict) from None
+        raise query_error(exc.message_dict) from None
     perf = psel.performance(user=request.auth, period=p)
     return {
         "period": p.key, "totals": perf.totals,

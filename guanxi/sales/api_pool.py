@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import ConfigDict, create_model
+from pydantic import ConfigDict
 
+from guanxi.api.params import filter_query_schema, query_error
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.text import person_name
 from guanxi.customers.models import Customer
@@ -53,23 +53,8 @@ class In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-def _query_error(errors: dict[str, list[str]]) -> NinjaValidationError:
-    return NinjaValidationError(
-        [{"loc": ("query", name), "msg": str(msg), "type": "value_error"} for name, msgs in errors.items()
-         for msg in msgs])
 
-
-def _filter_query(form: Any, name: str) -> Any:
-    """Query parameters = the filter form's fields (one filter definition for the web and the API)."""
-    fields: dict[str, Any] = {}
-    for key, field in form.base_fields.items():
-        choices = [str(c[0]) for c in getattr(field, "choices", []) if c[0] != ""]
-        extra = {"json_schema_extra": {"enum": choices}} if choices else {}
-        fields[key] = (str | None, Field(None, description=str(field.label or key), **extra))  # type: ignore[call-overload]
-    return create_model(name, __base__=Schema, **fields)
-
-
-PoolListQuery = _filter_query(PoolFilter, "PoolListQuery")
+PoolListQuery = filter_query_schema(PoolFilter, "PoolListQuery")
 
 
 def _user(user_id: Any, field: str) -> Any:
@@ -148,7 +133,7 @@ def _status(request: ApiRequest, customer_id: int) -> dict[str, Any]:
 def pool_list_api(request: ApiRequest, filters: Query[PoolListQuery]) -> Any:  # type: ignore[valid-type]
     form = PoolFilter(filters.model_dump(exclude_none=True))  # type: ignore[attr-defined]
     if not form.is_valid():
-        raise _query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
+        raise query_error({k: [str(m) for m in v] for k, v in form.errors.items()})
     return pool_customers(user=request.auth, filters=form)
 
 
@@ -371,7 +356,7 @@ def handovers_preview_api(request: ApiRequest, from_user: int) -> Any:
         raise PermissionDeniedError()
     user = get_user_model().objects.filter(pk=from_user).first()
     if user is None:
-        raise _query_error({"from_user": [_("There is no such user.")]})
+        raise query_error({"from_user": [_("There is no such user.")]})
     preview = handover_preview(user=request.auth, from_user=user, limit=500)
     for row in preview["opportunities"]:
         row["amount"] = str(row["amount"])
@@ -478,7 +463,7 @@ class CustomerRelationshipOut(Schema):
             summary="Key-person risk per rep (managers, administrators, analysts)")
 def relationships_api(request: ApiRequest, sort: str = "-at_risk") -> Any:
     if sort not in REPORT_SORTS:
-        raise _query_error({"sort": [_("Use one of: %(sorts)s.") % {"sorts": ", ".join(REPORT_SORTS)}]})
+        raise query_error({"sort": [_("Use one of: %(sorts)s.") % {"sorts": ", ".join(REPORT_SORTS)}]})
     return [{"user": r.user.pk, "name": person_name(r.user), "customers": r.customers, "at_risk": r.at_risk,
              "share": round(r.share, 4)} for r in rep_report(user=request.auth, sort=sort)]
 

@@ -8,14 +8,15 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from guanxi.api.params import filter_query_schema
 from guanxi.core.text import person_name
-from guanxi.customers.schemas import In, _filter_query
+from guanxi.customers.schemas import In
 from guanxi.governance import masking
 
 from .filters import LeadFilter
 from .models import AssignmentRule, Campaign, DuplicateRule, Lead
 
-LeadListQuery = _filter_query(LeadFilter, "LeadListQuery")
+LeadListQuery = filter_query_schema(LeadFilter, "LeadListQuery")
 
 LEAD_TEXT = ("company", "title", "mobile", "email", "credit_code", "province", "city", "industry", "notes",
              "external_id")

@@ -12,8 +12,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import ConfigDict, create_model
+from pydantic import ConfigDict
 
+from guanxi.api.params import filter_query_schema
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.customers.models import Contact, Order, Product
 from guanxi.customers.selectors.customers import customer_get
@@ -37,18 +38,8 @@ class In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-def _filter_query() -> type[Schema]:
-    fields: dict[str, Any] = {}
-    for name, form_field in TicketFilter.base_fields.items():
-        extra: dict[str, Any] = {}
-        choices = [str(c[0]) for c in getattr(form_field, "choices", []) if c[0] != ""]
-        if choices:
-            extra["json_schema_extra"] = {"enum": choices}
-        fields[name] = (str | None, Field(None, description=str(form_field.help_text or form_field.label)))
-    return create_model("TicketListQuery", __base__=Schema, **fields)
 
-
-TicketListQuery = _filter_query()
+TicketListQuery = filter_query_schema(TicketFilter, "TicketListQuery")
 
 
 class MessageOut(Schema):
