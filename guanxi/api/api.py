@@ -6,6 +6,16 @@ from guanxi.governance.api import router as governance_router
 from guanxi.sales.api_leads import router as sales_leads_router
 from guanxi.sales.api_pipeline import router as sales_pipeline_router
 from guanxi.sales.api_pool import router as sales_pool_router
+from guanxi.support import (
+    api_callbacks,
+    api_complaints,
+    api_knowledge,
+    api_mail,
+    api_reports,
+    api_returns,
+    api_sla,
+    api_surveys,
+)
 from guanxi.support.api import router as support_router
 
 from .auth import API_AUTH
@@ -27,3 +37,5 @@ api.add_router("/", sales_leads_router)
 api.add_router("/", sales_pipeline_router)
 api.add_router("/", sales_pool_router)
 api.add_router("/", support_router)
+for module in (api_mail, api_sla, api_complaints, api_returns, api_callbacks, api_surveys, api_knowledge, api_reports):
+    api.add_router("/", module.router)

@@ -22,20 +22,27 @@ MANAGE_CAMPAIGNS = "manage_campaigns"  # create and change campaigns
 VIEW_REPORTS = "view_reports"  # manager reports (relationship ownership / key-person risk), within the scope
 HANDOVER = "handover"  # 离职交接: transfer everything a person owns
 REOPEN_WON = "reopen_won"  # move a won opportunity back to an open stage (with a reason)
+MANAGE_SERVICE = "manage_service"  # SLA policies, holidays, routing rules, callback rules, surveys
+APPROVE_RETURNS = "approve_returns"  # approve or reject returns, exchanges and refunds
+OVERRIDE_CLOSE = "override_close"  # close a complaint with its follow-up step still open (with a reason)
+APPROVE_ARTICLES = "approve_articles"  # approve knowledge-base articles and their edits
 
 # Every capability; tests/test_permissions.py asserts each role's set explicitly, so a change is deliberate.
 ALL_CAPABILITIES: frozenset[str] = frozenset({
     VIEW, CHANGE, DELETE, RESTORE, EXPORT, IMPORT, AUDIT, CONFIGURE, CLAIM, MANAGE_POOL, OVERRIDE_LIMITS,
-    SET_TARGETS, MANAGE_CAMPAIGNS, VIEW_REPORTS, HANDOVER, REOPEN_WON,
+    SET_TARGETS, MANAGE_CAMPAIGNS, VIEW_REPORTS, HANDOVER, REOPEN_WON, MANAGE_SERVICE, APPROVE_RETURNS,
+    OVERRIDE_CLOSE, APPROVE_ARTICLES,
 })
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset({VIEW, CHANGE, DELETE, RESTORE, EXPORT, IMPORT, AUDIT, CONFIGURE, CLAIM, MANAGE_POOL,
-                           OVERRIDE_LIMITS, SET_TARGETS, MANAGE_CAMPAIGNS, VIEW_REPORTS, HANDOVER, REOPEN_WON}),
+                           OVERRIDE_LIMITS, SET_TARGETS, MANAGE_CAMPAIGNS, VIEW_REPORTS, HANDOVER, REOPEN_WON,
+                           MANAGE_SERVICE, APPROVE_RETURNS, OVERRIDE_CLOSE, APPROVE_ARTICLES}),
     Role.SALES_MANAGER: frozenset({VIEW, CHANGE, DELETE, RESTORE, EXPORT, IMPORT, CLAIM, MANAGE_POOL, SET_TARGETS,
                                    MANAGE_CAMPAIGNS, VIEW_REPORTS}),
     Role.SALES_REP: frozenset({VIEW, CHANGE, CLAIM}),
-    Role.SERVICE_MANAGER: frozenset({VIEW, CHANGE, EXPORT, VIEW_REPORTS}),
+    Role.SERVICE_MANAGER: frozenset({VIEW, CHANGE, EXPORT, VIEW_REPORTS, MANAGE_SERVICE, APPROVE_RETURNS,
+                                     OVERRIDE_CLOSE, APPROVE_ARTICLES}),
     Role.SERVICE_AGENT: frozenset({VIEW, CHANGE}),
     Role.MARKETING: frozenset({VIEW, EXPORT, MANAGE_CAMPAIGNS}),
     Role.ANALYST: frozenset({VIEW, EXPORT, VIEW_REPORTS}),

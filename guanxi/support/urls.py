@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import tickets
 
@@ -10,4 +10,7 @@ urlpatterns: list = [
     path("<int:pk>/", tickets.ticket_detail_view, name="detail"),
     path("<int:pk>/reply/", tickets.ticket_reply_view, name="reply"),
     path("<int:pk>/status/", tickets.ticket_status_view, name="status"),
+    # Each area of the service desk keeps its own URLs, in this namespace.
+    *(path("", include(f"guanxi.support.urls_{area}"))
+      for area in ("mail", "sla", "complaints", "returns", "callbacks", "surveys", "knowledge", "reports")),
 ]

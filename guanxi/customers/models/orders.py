@@ -48,6 +48,7 @@ class OrderQuerySet(RestrictedQuerySet):
 class Order(TimeStampedModel, VersionedModel, SoftDeleteModel):
     class Status(models.TextChoices):
         PAID = "paid", _("Paid")
+        PARTLY_REFUNDED = "partial", _("Partly refunded")
         REFUNDED = "refunded", _("Refunded")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -75,6 +76,11 @@ class Order(TimeStampedModel, VersionedModel, SoftDeleteModel):
     cost_amount = models.DecimalField(
         _("cost"), max_digits=14, decimal_places=2, default=Decimal("0"), validators=NON_NEGATIVE
     )
+    # Money given back through returns and refunds (the support app); spend figures count total - refunded.
+    refunded_amount = models.DecimalField(
+        _("refunded"), max_digits=14, decimal_places=2, default=Decimal("0"), validators=NON_NEGATIVE
+    )
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     salesperson = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",

@@ -1,4 +1,9 @@
-"""Tickets (工单), their one thread of replies and internal notes, and SLA policies and holidays as data."""
+"""Tickets (工单), their one thread of replies and internal notes, and SLA policies and holidays as data.
+
+Who sees which ticket is decided here (`ticket_read_q`): whoever may see the customer, narrowed for service
+staff to their queue — an agent sees the tickets assigned to them and the unassigned ones of their team, a
+service manager those of their teams (department subtree) and the unrouted ones.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,54 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import RestrictedQuerySet, SoftDeleteModel, TimeStampedModel, VersionedModel
 from guanxi.customers.models.visibility import customer_read_q, customer_write_q
+from guanxi.governance import permissions
+from guanxi.governance.models import Role
+from guanxi.governance.selectors import user_department_ids
+
+
+def queue_q(user: Any, prefix: str = "") -> Q:
+    """The service staff's queue narrowing (everyone else: no narrowing)."""
+    role = permissions.role_of(user)
+    p = prefix
+    if role == Role.SERVICE_AGENT:
+        return Q(**{f"{p}assignee_id": user.pk}) | (
+            Q(**{f"{p}assignee__isnull": True})
+            & (Q(**{f"{p}team__isnull": True}) | Q(**{f"{p}team_id__in": user_department_ids(user)})))
+    if role == Role.SERVICE_MANAGER and getattr(user, "employee", None) and user.employee.department_id:
+        return (Q(**{f"{p}team__isnull": True}) | Q(**{f"{p}team_id__in": user_department_ids(user)})
+                | Q(**{f"{p}assignee_id": user.pk}))
+    return Q()
+
+
+def ticket_read_q(user: Any, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}deleted_at__isnull": True}) & customer_read_q(user, f"{prefix}customer__") & queue_q(
+        user, prefix)
+
+
+def ticket_write_q(user: Any, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}deleted_at__isnull": True}) & customer_write_q(user, f"{prefix}customer__") & queue_q(
+        user, prefix)
 
 
 class TicketQuerySet(RestrictedQuerySet):
-    """Tickets follow their customer's visibility."""
-
     def visible_to(self, user: Any) -> TicketQuerySet:
-        return self.filter(deleted_at__isnull=True).filter(customer_read_q(user, "customer__"))
+        return self.filter(ticket_read_q(user))
 
     def editable_by(self, user: Any) -> TicketQuerySet:
-        return self.filter(deleted_at__isnull=True).filter(customer_write_q(user, "customer__"))
+        return self.filter(ticket_write_q(user))
+
+
+class SlaState(models.TextChoices):
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("About to breach")
+    BREACHED = "breached", _("Breached")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
 
 
 class Ticket(TimeStampedModel, VersionedModel, SoftDeleteModel):
@@ -76,6 +115,23 @@ class Ticket(TimeStampedModel, VersionedModel, SoftDeleteModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
+    # E-mail: where replies go (the sender of the e-mail that opened the ticket, or the contact's address).
+    requester_email = models.EmailField(_("requester e-mail"), blank=True)
+    # The SLA clock (services/sla.py): due times in business hours, paused while waiting on the customer.
+    sla_policy = models.ForeignKey("SlaPolicy", verbose_name=_("SLA policy"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="tickets")
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_paused_at = models.DateTimeField(_("SLA paused at"), null=True, blank=True)
+    sla_state = models.CharField(_("SLA"), max_length=10, choices=SlaState.choices, blank=True, db_index=True)
+    first_response_breached = models.BooleanField(_("first response late"), default=False)
+    resolution_breached = models.BooleanField(_("resolution late"), default=False)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # A complaint closed with its follow-up step open: the manager's reason (services/complaints.py).
+    close_override_reason = models.CharField(_("reason for closing early"), max_length=500, blank=True)
+    close_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("closed early by"), null=True,
+                                          blank=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = TicketQuerySet.as_manager()
 
@@ -83,7 +139,17 @@ class Ticket(TimeStampedModel, VersionedModel, SoftDeleteModel):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["customer", "-id"]), models.Index(fields=["assignee", "status"])]
+        indexes = [
+            models.Index(fields=["customer", "-id"]), models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["team", "status"]),
+            # The SLA check job reads only the running clocks.
+            models.Index(fields=["first_response_due"], name="ticket_frt_due_open",
+                         condition=Q(first_responded_at__isnull=True, sla_paused_at__isnull=True,
+                                     status__in=["new", "open", "reopened"])),
+            models.Index(fields=["resolution_due"], name="ticket_res_due_open",
+                         condition=Q(sla_paused_at__isnull=True, status__in=["new", "open", "reopened"])),
+            models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
@@ -93,13 +159,17 @@ class TicketMessage(models.Model):
     class Kind(models.TextChoices):
         REPLY = "reply", _("Public reply")
         NOTE = "note", _("Internal note")
+        CUSTOMER = "customer", _("From the customer")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices, default=Kind.REPLY)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.REPLY)
     body = models.TextField(_("message"), max_length=20000)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # E-mail threading: the Message-ID sent or received for this message, and the sender of a received one.
+    message_id = models.CharField(_("message id"), max_length=255, blank=True, db_index=True)
+    email_from = models.EmailField(_("from"), blank=True)
 
     class Meta:
         verbose_name = _("ticket message")
@@ -123,6 +193,8 @@ class SlaPolicy(models.Model):
     business_end = models.TimeField(_("business hours end"), default="18:00")
     weekdays = models.CharField(_("working weekdays"), max_length=20, default="1,2,3,4,5",
                                 help_text=_("ISO weekday numbers, 1 = Monday, separated by commas."))
+    warning_minutes = models.PositiveIntegerField(_("warn before breach (minutes)"), default=60)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("SLA policy")

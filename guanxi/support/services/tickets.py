@@ -2,6 +2,8 @@
 
 Every write is validated, version-checked where the caller read a version, saved and audited with the
 customer's id (so it shows on the customer's timeline) in one transaction, through customers/services/records.py.
+The other service-desk rules hook in here, each in its own module: routing and the SLA clock when a ticket is
+opened or changes, the complaint steps, the reply e-mail, and the survey and callback after closing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from guanxi.customers.services.records import record_create, record_update
 from guanxi.governance import permissions
 
 from ..models import Ticket, TicketMessage
+from . import callbacks, complaints, mail, routing, sla, surveys
 
 EDITABLE_FIELDS = {"type", "priority", "channel", "contact", "order", "product", "subject", "team"}
 CREATE_FIELDS = EDITABLE_FIELDS | {"assignee"}
@@ -81,13 +84,19 @@ def ticket_create(*, actor: Any, customer: Customer, data: dict[str, Any]) -> Ti
     for attempt in range(5):
         ticket = Ticket(customer=customer, number=next_number(), status=Status.NEW,
                         created_by=actor if getattr(actor, "pk", None) else None, **data)
+        rule = routing.route(ticket) if ticket.assignee_id is None and ticket.team_id is None else None
+        for name, value in sla.initial_fields(ticket, timezone.now()).items():
+            setattr(ticket, name, value)
         try:
             with transaction.atomic():  # a savepoint: two tickets created at once may draw the same number
-                return record_create(actor=actor, instance=ticket, exclude=["number"])
+                record_create(actor=actor, instance=ticket, exclude=["number"])
+                break
         except IntegrityError:
             if attempt == 4:
                 raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    routing.log_routing(actor=actor, ticket=ticket, rule=rule)
+    complaints.open_steps(ticket)
+    return ticket
 
 
 @transaction.atomic
@@ -96,7 +105,10 @@ def ticket_update(*, actor: Any, ticket: Ticket, data: dict[str, Any], version: 
     _check_ticket(actor, ticket)
     _check_fields(data, EDITABLE_FIELDS)
     _check_links(ticket.customer, data)
-    return record_update(actor=actor, instance=ticket, data=data, version=version)
+    data = {**data, **sla.fields_for_update(ticket, data, timezone.now())}
+    updated = record_update(actor=actor, instance=ticket, data=data, version=version)
+    complaints.open_steps(updated)
+    return updated
 
 
 @transaction.atomic
@@ -114,20 +126,25 @@ def ticket_reply(*, actor: Any, ticket: Ticket, body: str, internal: bool = Fals
     if not internal:
         changes: dict[str, Any] = {}
         if ticket.first_responded_at is None:
-            changes["first_responded_at"] = timezone.now()
+            now = timezone.now()
+            changes["first_responded_at"] = now
+            changes.update(sla.fields_for_first_response(ticket, now))
         if ticket.status == Status.NEW:
             changes["status"] = Status.OPEN
         if changes:
             updated = record_update(actor=actor, instance=ticket, data=changes, version=None)
             for name in (*changes, "version"):
                 setattr(ticket, name, getattr(updated, name))
+        mail.send_reply_later(message)
     return message
 
 
 @transaction.atomic
-def ticket_set_status(*, actor: Any, ticket: Ticket, status: str, version: int | None = None) -> Ticket:
-    """Move the ticket to open, waiting, resolved, closed or reopened. Closing needs it resolved first;
-    reopening clears the resolved and closed times."""
+def ticket_set_status(*, actor: Any, ticket: Ticket, status: str, version: int | None = None,
+                      override_reason: str = "") -> Ticket:
+    """Move the ticket to open, waiting, resolved, closed or reopened. Closing needs it resolved first (and a
+    complaint its follow-up step done, or a manager's `override_reason`); reopening clears the resolved and
+    closed times and counts the reopening."""
     _check_ticket(actor, ticket)
     if status not in ALLOWED_FROM:
         raise ValidationError({"status": [_("Choose a valid status.")]})
@@ -142,9 +159,17 @@ def ticket_set_status(*, actor: Any, ticket: Ticket, status: str, version: int |
         data["resolved_at"] = now
     elif status == Status.CLOSED:
         data["closed_at"] = now
+        data.update(complaints.close_fields(actor=actor, ticket=ticket, override_reason=override_reason))
     elif status == Status.REOPENED:
-        data.update(resolved_at=None, closed_at=None)
-    return record_update(actor=actor, instance=ticket, data=data, version=version)
+        data.update(resolved_at=None, closed_at=None, reopen_count=ticket.reopen_count + 1)
+    data.update(sla.fields_for_status(ticket, current, status, now))
+    updated = record_update(actor=actor, instance=ticket, data=data, version=version)
+    if status == Status.RESOLVED:
+        complaints.on_resolved(actor=actor, ticket=updated)
+    elif status == Status.CLOSED:
+        surveys.on_ticket_closed(updated)
+        callbacks.on_ticket_closed(updated)
+    return updated
 
 
 @transaction.atomic

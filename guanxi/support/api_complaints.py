@@ -1,0 +1,5 @@
+"""REST endpoints of the service desk: complaints."""
+
+from ninja import Router
+
+router = Router(tags=["complaints"])
