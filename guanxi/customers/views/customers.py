@@ -37,6 +37,7 @@ from ..selectors.customers import (
     customer_list,
     orders_of,
 )
+from ..selectors.spend import customer_spend
 from ..selectors.tasks import open_tasks_of
 from ..selectors.timeline import TIMELINE_KINDS
 from ..services.custom_fields import definitions_for
@@ -251,6 +252,7 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "contacts": contacts,
         "orders": orders,
         "open_tasks": open_tasks,
+        "spend": customer_spend(customer, user=request.user),
         "editable": editable,
         "can_delete": editable and permissions.can(request.user, permissions.DELETE),
         "timeline_kinds": TIMELINE_KINDS,
