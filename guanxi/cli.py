@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("assets", help="copy front-end libraries from node_modules into static files")
     sub.add_parser("compilemessages", help="compile the translations")
     sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("mailpoll", help="file the unread e-mails of the support mailbox (IMAP) now")
     args = parser.parse_args(argv)
 
     if args.command == "assets":
@@ -84,6 +85,8 @@ def _dispatch(args: argparse.Namespace) -> None:
             _call("scheduler", "--once")
         else:
             _call("scheduler")
+    elif args.command == "mailpoll":
+        _call("mailpoll")
     elif args.command == "createadmin":
         from django.core.management import call_command
 

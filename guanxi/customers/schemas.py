@@ -364,6 +364,7 @@ class OrderOut(Schema):
     status: str
     channel: str
     ordered_at: datetime
+    delivered_at: datetime | None = None
     currency: str
     total_amount: Decimal
     cost_amount: Decimal
@@ -385,6 +386,7 @@ class OrderIn(In):
     status: Order.Status = Order.Status.PAID
     channel: Order.Channel = Order.Channel.SALES
     ordered_at: datetime
+    delivered_at: datetime | None = None
     currency: str | None = None
     total_amount: Decimal | None = Field(None, description="Ignored when lines are given: their sum is used.")
     cost_amount: Decimal = Decimal("0")
@@ -400,6 +402,7 @@ class OrderPatch(In):
     status: Order.Status | None = None
     channel: Order.Channel | None = None
     ordered_at: datetime | None = None
+    delivered_at: datetime | None = Field(None, description="When the order reached the customer; null clears it.")
     total_amount: Decimal | None = None
     cost_amount: Decimal | None = None
     custom: dict[str, Any] | None = None
@@ -447,7 +450,7 @@ class CustomFieldPatch(In):
 
 
 class TimelineItemOut(Schema):
-    kind: str = Field(..., description="interaction, order, task or change")
+    kind: str = Field(..., description="interaction, order, task, change or ticket")
     at: datetime
     id: int
     title: str

@@ -16,16 +16,16 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods
 
 from guanxi.customers.models import Customer
+from guanxi.web.ratelimit import client_ip as _client_ip
+from guanxi.web.ratelimit import over_limit
 
 from ..forms_leads import PublicLeadForm
 from ..models import Campaign, Lead
@@ -41,23 +41,9 @@ def rate_limit() -> tuple[int, int]:
     return (int(getattr(settings, "GUANXI_LEAD_FORM_RATE", 5)), int(getattr(settings, "GUANXI_LEAD_FORM_WINDOW", 60)))
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _over_limit(request: HttpRequest) -> bool:
     limit, window = rate_limit()
-    bucket = int(timezone.now().timestamp() // window)
-    key = f"guanxi:leadform:{_client_ip(request)}:{bucket}"
-    if cache.add(key, 1, timeout=window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window + 5)
-            count = 1
-    return count > limit
+    return over_limit(request, "leadform", limit, window)
 
 
 def _campaign(request: HttpRequest) -> tuple[Campaign | None, bool]:
