@@ -365,9 +365,14 @@ class OrderForm(BootstrapMixin, forms.ModelForm):
 
 
 class OrderEditForm(OrderForm):
-    """Header fields and the status (paid / refunded / cancelled); the lines stay as they were ordered."""
+    """Header fields, the status (paid / refunded / cancelled) and the delivery time; the lines stay as
+    they were ordered."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta(OrderForm.Meta):
+        fields = [*OrderForm.Meta.fields, "delivered_at"]
+        widgets = {**OrderForm.Meta.widgets, "delivered_at": DateTimeLocalInput()}
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

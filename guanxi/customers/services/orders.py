@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..models import Customer, Order, OrderLine, Product
 from .custom_fields import clean_custom_values
@@ -33,6 +34,11 @@ def _build_lines(order: Order, lines: list[dict[str, Any]]) -> list[OrderLine]:
     return built
 
 
+def _check_delivery(ordered_at: Any, delivered_at: Any) -> None:
+    if delivered_at is not None and ordered_at is not None and delivered_at < ordered_at:
+        raise ValidationError({"delivered_at": [_("The delivery cannot be before the order date.")]})
+
+
 def _activate_prospect(customer: Customer, order: Order) -> None:
     if order.status == Order.Status.PAID and customer.lifecycle == Customer.Lifecycle.PROSPECT:
         Customer.objects.filter(pk=customer.pk).update(lifecycle=Customer.Lifecycle.ACTIVE)
@@ -45,6 +51,7 @@ def order_create(*, actor: Any, customer: Customer, data: dict[str, Any],
     data = dict(data)
     data["custom"] = clean_custom_values("order", data.get("custom"))
     order = Order(customer=customer, **data)
+    _check_delivery(order.ordered_at, order.delivered_at)
     if order.salesperson_id is None and customer.owner_id is not None:
         order.salesperson_id = customer.owner_id
     built = _build_lines(order, lines or [])
@@ -65,6 +72,8 @@ def order_update(*, actor: Any, order: Order, data: dict[str, Any], version: int
     data = dict(data)
     if "custom" in data:
         data["custom"] = clean_custom_values("order", data["custom"])
+    if "delivered_at" in data or "ordered_at" in data:
+        _check_delivery(data.get("ordered_at", order.ordered_at), data.get("delivered_at", order.delivered_at))
     updated = record_update(actor=actor, instance=order, data=data, version=version)
     _activate_prospect(updated.customer, updated)
     return updated
