@@ -67,7 +67,13 @@ from .schemas import (
 from .selectors import customers as sel
 from .selectors.products import custom_field_get, custom_field_list, product_get, product_list, require_configure
 from .selectors.tasks import my_tasks
-from .selectors.timeline import TIMELINE_KINDS, customer_timeline, has_masked_fields, masked_changes
+from .selectors.timeline import (
+    TIMELINE_KINDS,
+    customer_timeline,
+    describe_extra,
+    has_masked_fields,
+    masked_changes,
+)
 from .services import activity, orders
 from .services import customers as svc
 from .services.custom_fields import custom_field_save
@@ -228,6 +234,8 @@ def _timeline_entry(item: Any, masked: bool = False) -> dict[str, Any]:
     elif item.kind == "task":
         data = {"assignee": obj.assignee_id, "done": obj.done_at is not None}
         title = obj.title
+    elif item.kind != "change":  # another app's source (settings.GUANXI_TIMELINE_SOURCES)
+        title, data = describe_extra(item.kind, obj)
     else:
         data = {"action": obj.action, "entity": obj.entity, "object_id": obj.object_id, "actor": obj.actor_id,
                 "changes": masked_changes(obj.changes) if masked else obj.changes}
@@ -236,7 +244,7 @@ def _timeline_entry(item: Any, masked: bool = False) -> dict[str, Any]:
 
 
 @router.get("/customers/{int:customer_id}/timeline", response=TimelinePageOut,
-            summary="The customer's timeline: follow-ups, orders, tasks and changes, newest first")
+            summary="The customer's timeline: follow-ups, orders, tasks, changes and tickets, newest first")
 def customer_timeline_view(request: ApiRequest, customer_id: int, limit: int = 20, cursor: str | None = None,
                            kinds: str | None = None) -> Any:
     unknown = sorted(set(request.GET) - {"limit", "cursor", "kinds"})

@@ -70,6 +70,15 @@ class TicketOut(Schema):
     created_at: datetime
     updated_at: datetime
     version: int
+    # The SLA clock (services/sla.py); due times are in business hours of the policy.
+    sla_policy: int | None = Field(None, alias="sla_policy_id")
+    sla_state: str = Field("", description="on_track, at_risk, breached, paused, met; empty: no SLA")
+    first_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    sla_paused_at: datetime | None = None
+    first_response_breached: bool = False
+    resolution_breached: bool = False
+    escalated_at: datetime | None = None
 
 
 class TicketDetailOut(TicketOut):

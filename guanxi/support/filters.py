@@ -10,8 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.customers.filters import customer_search_q
 from guanxi.customers.models import Customer
+from guanxi.governance.models import Department
 
-from .models import Ticket
+from .models import SlaState, Ticket
+
+# The agents' "what needs me now" view: about to breach, or breached and still running.
+NEEDS_ATTENTION = "attention"
+RUNNING = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING, Ticket.Status.REOPENED]
 
 
 class TicketFilter(forms.Form):
@@ -24,6 +29,18 @@ class TicketFilter(forms.Form):
                                  choices=[("", _("All priorities")), *Ticket.Priority.choices])
     assignee = forms.ChoiceField(label=_("Assignee"), required=False,
                                  choices=[("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))])
+    sla_state = forms.ChoiceField(
+        label=_("SLA"), required=False,
+        choices=[("", _("Any SLA state")), (NEEDS_ATTENTION, _("About to breach or breached (open tickets)")),
+                 *SlaState.choices, ("none", _("No SLA"))])
+    # Choices are the departments, filled per form (a query at import time would hit the database).
+    team = forms.ChoiceField(label=_("Team"), required=False, choices=[("", _("Any team"))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [("", _("Any team")), ("none", _("No team")),  # type: ignore[attr-defined]
+                                       *((str(pk), name) for pk, name in
+                                         Department.objects.order_by("name", "id").values_list("pk", "name"))]
 
     def apply(self, qs: QuerySet[Ticket], user: Any) -> QuerySet[Ticket]:
         """Narrow `qs` (already limited to what the user sees). Call after is_valid()."""
@@ -35,8 +52,26 @@ class TicketFilter(forms.Form):
         for name in ("status", "type", "priority"):
             if data.get(name):
                 qs = qs.filter(**{name: data[name]})
+        state = data.get("sla_state")
+        if state == NEEDS_ATTENTION:
+            qs = qs.filter(sla_state__in=[SlaState.AT_RISK, SlaState.BREACHED], status__in=RUNNING)
+        elif state == "none":
+            qs = qs.filter(sla_state="")
+        elif state:
+            qs = qs.filter(sla_state=state)
+        if data.get("team") == "none":
+            qs = qs.filter(team__isnull=True)
+        elif data.get("team"):
+            qs = qs.filter(team_id=int(data["team"]))
         if data.get("assignee") == "me":
             qs = qs.filter(assignee=user)
         elif data.get("assignee") == "none":
             qs = qs.filter(assignee__isnull=True)
         return qs
+
+
+class HolidayFilter(forms.Form):
+    """The holiday list's filter (`GET /api/support/holidays`)."""
+
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1900, max_value=2999,
+                              help_text=_("Only the days of this year."))

@@ -6,13 +6,14 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
-from guanxi.customers.schedule import SCHEDULE, current_slot, run_due
+from guanxi.customers.schedule import EPOCH, SCHEDULE, Job, current_slot, run_due
 from guanxi.customers.services.activity import task_create
 from guanxi.customers.services.reminders import task_reminders_send
 
@@ -24,6 +25,15 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _mid_slot():
+    """Start half-way through a five-minute slot, so two runs a moment apart are in one slot of the
+    interval jobs too."""
+    now = timezone.now()
+    with time_machine.travel(now - (now - EPOCH) % timedelta(minutes=5) + timedelta(seconds=150), tick=True):
+        yield
 
 
 def _once() -> str:
@@ -52,8 +62,20 @@ def test_database_backend_remembers_across_restarts(db):
 def test_next_slot_runs_again(db):
     now = timezone.now()
     assert len(run_due(now)) == len(SCHEDULE)
-    assert run_due(now + timedelta(minutes=5)) == []
+    interval_jobs = [j.name for j in SCHEDULE if j.every is not None]
+    assert [job.name for job, _id in run_due(now + timedelta(minutes=1))] == []
+    assert [job.name for job, _id in run_due(now + timedelta(minutes=5))] == interval_jobs  # daily jobs wait
     assert len(run_due(now + timedelta(days=1, minutes=1))) == len(SCHEDULE)
+
+
+def test_interval_slots():
+    job = Job("every_five", "x.y", every=timedelta(minutes=5))
+    now = timezone.now()
+    slot = current_slot(job, now)
+    assert slot <= now < slot + timedelta(minutes=5) and slot.second == 0 and slot.minute % 5 == 0
+    assert current_slot(job, slot) == slot and current_slot(job, slot - timedelta(microseconds=1)) < slot
+    with pytest.raises(ValueError):
+        Job("both", "x.y", at=now.time(), every=timedelta(minutes=5))
 
 
 def test_slot_is_the_latest_passed_moment():

@@ -21,7 +21,7 @@ from guanxi.customers.services.records import record_create, record_update
 from guanxi.governance import permissions
 
 from ..models import Ticket, TicketMessage
-from . import callbacks, complaints, mail, routing, sla, surveys
+from . import callbacks, complaints, mail, numbering, routing, sla, surveys
 
 EDITABLE_FIELDS = {"type", "priority", "channel", "contact", "order", "product", "subject", "team"}
 CREATE_FIELDS = EDITABLE_FIELDS | {"assignee"}
@@ -65,12 +65,8 @@ def _check_links(customer: Customer, data: dict[str, Any]) -> None:
 
 
 def next_number(today: Any = None) -> str:
-    """T + the date + a four-digit sequence of the day: T202611230001."""
-    prefix = "T" + (today or timezone.localdate()).strftime("%Y%m%d")
-    last = (Ticket._base_manager.filter(number__startswith=prefix).order_by("-number")
-            .values_list("number", flat=True).first())
-    seq = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{seq:04d}"
+    """T + the date + a four-digit sequence of the day: T202611230001 (services/numbering.py)."""
+    return numbering.next_number(Ticket, "T", today)
 
 
 @transaction.atomic
@@ -173,9 +169,11 @@ def ticket_set_status(*, actor: Any, ticket: Ticket, status: str, version: int |
 
 
 @transaction.atomic
-def ticket_assign(*, actor: Any, ticket: Ticket, assignee: Any, version: int | None = None) -> Ticket:
-    """Give the ticket to someone (None: nobody)."""
+def ticket_assign(*, actor: Any, ticket: Ticket, assignee: Any, version: int | None = None,
+                  team: Any = routing.KEEP) -> Ticket:
+    """Give the ticket to someone (None: nobody) and, when `team` is given, to that team (None: no team).
+    Logged as an assignment (services/routing.py)."""
     _check_ticket(actor, ticket)
     if assignee is not None and not assignee.is_active:
         raise ValidationError({"assignee": [_("There is no active user with this id.")]})
-    return record_update(actor=actor, instance=ticket, data={"assignee": assignee}, version=version)
+    return routing.reassign(actor=actor, ticket=ticket, assignee=assignee, team=team, version=version)

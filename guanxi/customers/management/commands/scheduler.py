@@ -13,8 +13,8 @@ from guanxi.customers.schedule import run_due, schedule, seconds_until_next
 
 
 class Command(BaseCommand):
-    help = ("Enqueue periodic jobs through the Django Tasks API on their daily schedule. Restarts never run a job "
-            "twice for one slot. --once checks once and exits (for cron and tests).")
+    help = ("Enqueue periodic jobs through the Django Tasks API on their schedule (daily or at an interval). "
+            "Restarts never run a job twice for one slot. --once checks once and exits (for cron and tests).")
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="enqueue what is due now, then exit")
@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["once"]:
-            jobs = ", ".join(f"{j.name} at {j.at:%H:%M}" for j in schedule())
+            jobs = ", ".join(j.describe() for j in schedule())
             self.stdout.write(f"Scheduler started ({timezone.get_current_timezone_name()}): {jobs}")
         while True:
             if not options["once"]:
