@@ -9,8 +9,10 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.customers.filters import customer_search_q
+from guanxi.core.text import person_name
 from guanxi.customers.models import Customer
-from guanxi.governance.models import Department
+from guanxi.governance.models import Department, Role
+from guanxi.governance.selectors import active_users
 
 from .models import SlaState, Ticket
 
@@ -27,8 +29,8 @@ class TicketFilter(forms.Form):
     type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types")), *Ticket.Type.choices])
     priority = forms.ChoiceField(label=_("Priority"), required=False,
                                  choices=[("", _("All priorities")), *Ticket.Priority.choices])
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False,
-                                 choices=[("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))])
+    # "me", "none" or a service agent's or manager's user id (filled per form, like the teams).
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, choices=[("", _("Anyone"))])
     sla_state = forms.ChoiceField(
         label=_("SLA"), required=False,
         choices=[("", _("Any SLA state")), (NEEDS_ATTENTION, _("About to breach or breached (open tickets)")),
@@ -41,6 +43,10 @@ class TicketFilter(forms.Form):
         self.fields["team"].choices = [("", _("Any team")), ("none", _("No team")),  # type: ignore[attr-defined]
                                        *((str(pk), name) for pk, name in
                                          Department.objects.order_by("name", "id").values_list("pk", "name"))]
+        staff = active_users().filter(employee__role__in=[Role.SERVICE_AGENT, Role.SERVICE_MANAGER])
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+            ("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody")),
+            *((str(user.pk), person_name(user)) for user in staff)]
 
     def apply(self, qs: QuerySet[Ticket], user: Any) -> QuerySet[Ticket]:
         """Narrow `qs` (already limited to what the user sees). Call after is_valid()."""
@@ -67,6 +73,8 @@ class TicketFilter(forms.Form):
             qs = qs.filter(assignee=user)
         elif data.get("assignee") == "none":
             qs = qs.filter(assignee__isnull=True)
+        elif data.get("assignee"):
+            qs = qs.filter(assignee_id=int(data["assignee"]))
         return qs
 
 

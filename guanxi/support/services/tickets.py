@@ -77,17 +77,19 @@ def ticket_create(*, actor: Any, customer: Customer, data: dict[str, Any]) -> Ti
     data = dict(data)
     _check_fields(data, CREATE_FIELDS)
     _check_links(customer, data)
+    ticket = Ticket(customer=customer, status=Status.NEW, created_by=actor if getattr(actor, "pk", None) else None,
+                    **data)
+    rule = routing.route(ticket) if ticket.assignee_id is None and ticket.team_id is None else None
+    for name, value in sla.initial_fields(ticket, timezone.now()).items():
+        setattr(ticket, name, value)
     for attempt in range(5):
-        ticket = Ticket(customer=customer, number=next_number(), status=Status.NEW,
-                        created_by=actor if getattr(actor, "pk", None) else None, **data)
-        rule = routing.route(ticket) if ticket.assignee_id is None and ticket.team_id is None else None
-        for name, value in sla.initial_fields(ticket, timezone.now()).items():
-            setattr(ticket, name, value)
+        ticket.number = next_number()
         try:
             with transaction.atomic():  # a savepoint: two tickets created at once may draw the same number
                 record_create(actor=actor, instance=ticket, exclude=["number"])
                 break
         except IntegrityError:
+            ticket.pk = None
             if attempt == 4:
                 raise
     routing.log_routing(actor=actor, ticket=ticket, rule=rule)

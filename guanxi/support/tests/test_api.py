@@ -56,3 +56,12 @@ def test_ticket_api_bad_input_and_visibility(org, customers):
     assert api.get("/tickets").json()["items"] == []
     assert api.get("/tickets", status="bogus").status_code == 400
     assert Api(org.analyst).post(f"/tickets/{west['id']}/messages", {"body": "x"}).status_code in (403, 404)
+
+
+def test_ticket_list_by_assignee_id(org, customers):
+    api = Api(org.service_manager)
+    mine = api.post("/tickets", {"customer": customers.own.pk, "subject": "A", "assignee": org.agent.pk}).json()
+    api.post("/tickets", {"customer": customers.own.pk, "subject": "B", "assignee": org.service_manager.pk})
+    r = api.get("/tickets", assignee=str(org.agent.pk))
+    assert [row["id"] for row in r.json()["items"]] == [mine["id"]]
+    assert api.get("/tickets", assignee=str(org.rep.pk)).status_code == 400  # not service staff: not a choice
