@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     admin = sub.add_parser("createadmin", help="create an administrator account")
     admin.add_argument("--username", default="admin")
     admin.add_argument("--password")
-    backup = sub.add_parser("backup", help="write a consistent backup of the database to a file")
+    backup = sub.add_parser("backup", help="write a consistent backup of the database and the ticket attachments to a file")
     backup.add_argument("path")
     restore = sub.add_parser("restore", help="restore a backup made by `guanxi backup`")
     restore.add_argument("path")
@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("compilemessages", help="compile the translations")
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("mailpoll", help="file the unread e-mails of the support mailbox (IMAP) now")
+    analytics = sub.add_parser("analytics", help="customer value and prediction").add_subparsers(
+        dest="analytics_command", required=True)
+    analytics_run = analytics.add_parser("run", help="compute every customer's metrics now, with a progress bar")
+    analytics_run.add_argument("--as-of", help="YYYY-MM-DD: use only data before the end of this day (default: today)")
     args = parser.parse_args(argv)
 
     if args.command == "assets":
@@ -87,6 +91,8 @@ def _dispatch(args: argparse.Namespace) -> None:
             _call("scheduler")
     elif args.command == "mailpoll":
         _call("mailpoll")
+    elif args.command == "analytics":
+        _call("analytics_run", *(["--as-of", args.as_of] if args.as_of else []))
     elif args.command == "createadmin":
         from django.core.management import call_command
 

@@ -1,9 +1,9 @@
-"""backup → restore round trip, and refusals that leave the database untouched (SQLite or PostgreSQL)."""
+"""backup → restore round trip, and refusals that leave the database untouched (SQLite or PostgreSQL).
+The attachment files in backups: test_backup_files.py."""
 
 from __future__ import annotations
 
 import io
-import json
 import tarfile
 from pathlib import Path
 
@@ -13,23 +13,12 @@ from django.db import connection
 
 from guanxi.customers.models import Customer
 from guanxi.customers.services.customers import customer_create
-from guanxi.governance.services_backup import MANIFEST, backup_create, backup_read_manifest
+from guanxi.governance.services_backup import backup_create, backup_read_manifest
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from .backup_helpers import private_root  # noqa: F401 - fixture
+from .backup_helpers import rewrite as _rewrite
 
-
-def _rewrite(src: Path, dst: Path, *, manifest: dict | None = None, payload: bytes | None = None) -> None:
-    """Copy a backup, replacing its manifest and/or payload."""
-    with tarfile.open(src) as tar:
-        old_manifest = json.loads(tar.extractfile(MANIFEST).read())
-        name = old_manifest["payload"]
-        old_payload = tar.extractfile(name).read()
-    with tarfile.open(dst, "w") as tar:
-        for member, data in ((MANIFEST, json.dumps(manifest or old_manifest).encode()),
-                             (name, old_payload if payload is None else payload)):
-            info = tarfile.TarInfo(member)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("private_root")]
 
 
 @pytest.fixture
@@ -42,6 +31,7 @@ def backed_up(customers, tmp_path):
 def test_round_trip(backed_up, org):
     manifest = backup_read_manifest(backed_up)
     assert manifest["engine"] == connection.vendor
+    assert (manifest["format_version"], manifest["files"]) == (2, [])
     assert manifest["tables"]["customers_customer"] == 4
     assert len(manifest["sha256"]) == 64
     customer_create(actor=org.rep, data={"name": "备份之后新建的客户"})
@@ -66,12 +56,12 @@ def _refused(path: Path, message: str) -> None:
 
 def test_corrupt_payload_refused(backed_up, org):
     customer_create(actor=org.rep, data={"name": "不该丢失的客户"})
+    manifest = backup_read_manifest(backed_up)
     with tarfile.open(backed_up) as tar:
-        manifest = json.loads(tar.extractfile(MANIFEST).read())
         data = bytearray(tar.extractfile(manifest["payload"]).read())
     data[len(data) // 2] ^= 0xFF
     bad = backed_up.parent / "corrupt.tar"
-    _rewrite(backed_up, bad, payload=bytes(data))
+    _rewrite(backed_up, bad, replace={manifest["payload"]: bytes(data)})
     _refused(bad, "checksum does not match")
     assert Customer.objects.filter(name="不该丢失的客户").exists()
 
@@ -110,3 +100,11 @@ def test_backup_from_newer_version_refused(backed_up, tmp_path):
     bad = tmp_path / "newer.tar"
     _rewrite(backed_up, bad, manifest=manifest)
     _refused(bad, "newer version")
+
+
+@pytest.mark.parametrize("version", [0, 3, "2"])
+def test_unknown_format_version_refused(backed_up, tmp_path, version):
+    manifest = backup_read_manifest(backed_up)
+    bad = tmp_path / "version.tar"
+    _rewrite(backed_up, bad, manifest={**manifest, "format_version": version})
+    _refused(bad, f"uses backup format {version}; this version of Guanxi reads formats 1, 2")

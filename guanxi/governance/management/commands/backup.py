@@ -1,4 +1,4 @@
-"""`manage.py backup PATH`: a consistent backup of the whole database in one file."""
+"""`manage.py backup PATH`: a consistent backup of the whole database and the ticket attachments in one file."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from guanxi.governance.services_backup import BackupError, backup_create
 
 
 class Command(BaseCommand):
-    help = "Write a consistent backup of the database (SQLite online backup / pg_dump) with a manifest to PATH."
+    help = ("Write a consistent backup of the database (SQLite online backup / pg_dump) and of the files under "
+            "GUANXI_PRIVATE_ROOT (ticket attachments), with a manifest, to PATH.")
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("path")
@@ -24,5 +25,5 @@ class Command(BaseCommand):
         rows = sum(m["tables"].values())
         self.stdout.write(self.style.SUCCESS(
             f"Backup written to {info.path}: {m['engine']}, {len(m['tables'])} tables, {rows:,} rows, "
-            f"sha256 {m['sha256'][:12]}…"
+            f"{len(m['files'])} files ({m['files_bytes']:,} bytes), sha256 {m['sha256'][:12]}…"
         ))
