@@ -10,6 +10,7 @@ customer, an import job, so use a throw-away database, never a real one):
     .venv/bin/guanxi worker &                                          # runs the import dry run
     .venv/bin/python docs/screenshots.py                                # BASE_URL=… to use another server
     .venv/bin/python docs/screenshots.py --only sales                   # only the sales pages (no worker needed)
+    .venv/bin/python docs/screenshots.py --only service                 # only the service desk (no worker needed)
 
 The sales shots switch recycling on for the company pool, create a campaign once and import a dozen
 leads with fixed external ids (importing them again updates them, so re-runs add nothing).
@@ -352,10 +353,67 @@ def sales_shots(browser: Browser) -> None:
     ctx.close()
 
 
+def service_shots(browser: Browser) -> None:
+    """The service desk: ticket list with the SLA column, a complaint with its card and the knowledge-base
+    suggestions, the knowledge base, the service report, and the survey page on a phone. Sending the survey
+    link creates one invitation per run (by link: nothing is e-mailed)."""
+    # Agent: their queue, a complaint, the knowledge base.
+    ctx = new_context(browser)
+    page = login(ctx, "agent")
+    page.goto(f"{BASE_URL}/support/?status=open")
+    expect(page.get_by_test_id("sla-cell").first).to_be_visible()
+    shot(page, "service-tickets")
+
+    page.goto(f"{BASE_URL}/support/?type=complaint&status=open")
+    if not page.locator("#ticket-results tbody tr").count():
+        page.goto(f"{BASE_URL}/support/?type=complaint")
+    page.locator("#ticket-results tbody tr a[href^='/support/']").first.click()
+    page.wait_for_url(re.compile(r"/support/\d+/$"))
+    expect(page.get_by_test_id("complaint-card")).to_be_visible()
+    expect(page.get_by_test_id("kb-suggest")).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 1480})  # the thread, the suggestions and the complaint card
+    shot(page, "service-ticket-complaint")
+    page.set_viewport_size(DESKTOP)
+
+    page.goto(f"{BASE_URL}/support/knowledge/?q=退款")
+    expect(page.locator("#kb-results")).to_be_visible()
+    shot(page, "service-knowledge")
+    ctx.close()
+
+    # Service manager: the report, and a survey link to open on a phone.
+    ctx = new_context(browser)
+    page = login(ctx, "svc_manager")
+    page.goto(f"{BASE_URL}/support/reports/service/?period=90")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(800)  # the ECharts animations
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    shot(page, "service-report")
+    page.set_viewport_size(DESKTOP)
+
+    page.goto(f"{BASE_URL}/support/surveys/")
+    page.locator("tr", has_text="CSAT").locator("a[href$='/send/']").first.click()
+    page.wait_for_url(re.compile(r"/support/surveys/\d+/send/$"))
+    page.fill("[data-testid=survey-send-form] input[name=q]", "公司")  # fills the customer select (htmx)
+    expect(page.locator("#id_customer option:not([value=''])").first).to_be_attached()
+    page.select_option("#id_customer", index=1 if page.locator("#id_customer option[value='']").count() else 0)
+    page.select_option("#id_channel", "link")
+    page.locator("[data-testid=survey-send-form] button[type=submit]").click()
+    link = page.get_by_test_id("survey-link").input_value()
+    ctx.close()
+
+    ctx = new_context(browser, phone=True)
+    page = ctx.new_page()
+    page.goto(BASE_URL + re.sub(r"^https?://[^/]+", "", link))
+    expect(page.get_by_test_id("survey-form")).to_be_visible()
+    page.locator("label[for=score-5]").click()
+    shot(page, "phone-survey")
+    ctx.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["customers", "sales"],
-                        help="take only the customer screenshots or only the sales ones (default: all)")
+    parser.add_argument("--only", choices=["customers", "sales", "service"],
+                        help="take only the customer, the sales or the service-desk screenshots (default: all)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
@@ -367,6 +425,8 @@ def main() -> int:
             customer_shots(browser)
         if args.only in (None, "sales"):
             sales_shots(browser)
+        if args.only in (None, "service"):
+            service_shots(browser)
         browser.close()
     return 0
 
