@@ -15,6 +15,17 @@ from guanxi.governance.services import employee_create
 DEFAULT_DATA_MIGRATIONS = ["guanxi.sales.migrations.0002_default_rules", "guanxi.governance.migrations.0003_default_role_policies"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in Chinese leaves its language active in the thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def seed_migration_defaults() -> None:
     """Put back the rows the data migrations seed (default pipeline, rules, pools, role policies).
 

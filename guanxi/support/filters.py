@@ -18,6 +18,8 @@ from .models import SlaState, Ticket
 
 # The agents' "what needs me now" view: about to breach, or breached and still running.
 NEEDS_ATTENTION = "attention"
+# The work still to do: the list's default on the web, so a queue is not buried under its history.
+ACTIVE = "active"
 RUNNING = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.WAITING, Ticket.Status.REOPENED]
 
 
@@ -25,7 +27,8 @@ class TicketFilter(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         help_text=_("Ticket subject or number, or the customer's name."))
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All statuses")), *Ticket.Status.choices])
+                               choices=[("", _("All statuses")), (ACTIVE, _("Open work (not resolved or closed)")),
+                                        *Ticket.Status.choices])
     type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types")), *Ticket.Type.choices])
     priority = forms.ChoiceField(label=_("Priority"), required=False,
                                  choices=[("", _("All priorities")), *Ticket.Priority.choices])
@@ -55,7 +58,11 @@ class TicketFilter(forms.Form):
         if text:
             customers = Customer.objects.filter(customer_search_q(text)).values("pk")
             qs = qs.filter(Q(subject__icontains=text) | Q(number__iexact=text) | Q(customer_id__in=customers))
-        for name in ("status", "type", "priority"):
+        if data.get("status") == ACTIVE:
+            qs = qs.filter(status__in=RUNNING)
+        elif data.get("status"):
+            qs = qs.filter(status=data["status"])
+        for name in ("type", "priority"):
             if data.get(name):
                 qs = qs.filter(**{name: data[name]})
         state = data.get("sla_state")

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Contact, Customer, Order, Product
 
 from .models import Ticket
 
@@ -23,6 +23,23 @@ class TicketForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only customers the user may change.
         self.fields["customer"].queryset = Customer.objects.editable_by(user).order_by("name")  # type: ignore[attr-defined]
+
+
+class TicketEditForm(forms.ModelForm):
+    """The ticket's own fields; contact and order only of its customer."""
+
+    class Meta:
+        model = Ticket
+        fields = ["subject", "type", "priority", "channel", "contact", "order", "product"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        customer_id = self.instance.customer_id
+        self.fields["contact"].queryset = Contact.objects.filter(  # type: ignore[attr-defined]
+            customer_id=customer_id, deleted_at__isnull=True).order_by("name")
+        self.fields["order"].queryset = Order.objects.filter(  # type: ignore[attr-defined]
+            customer_id=customer_id, deleted_at__isnull=True).order_by("-ordered_at")
+        self.fields["product"].queryset = Product.objects.filter(is_active=True).order_by("name")  # type: ignore[attr-defined]
 
 
 class ReplyForm(forms.Form):

@@ -70,3 +70,33 @@ def test_list_query_count(org, customers, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         r = c.get("/support/")
     assert r.content.decode().count("/support/") >= 5
+
+
+def test_list_shows_open_work_first(org, customers):
+    done = ticket_create(actor=org.rep, customer=customers.own, data={"subject": "Long solved"})
+    Ticket.objects.filter(pk=done.pk).update(status=Ticket.Status.CLOSED)
+    ticket_create(actor=org.rep, customer=customers.own, data={"subject": "Still broken"})
+    c = _client(org.rep)
+    first = c.get("/support/").content.decode()
+    assert "Still broken" in first and "Long solved" not in first
+    assert "Long solved" in c.get("/support/", {"status": ""}).content.decode()  # "All statuses"
+
+
+def test_edit_ticket_type_makes_a_complaint(org, customers):
+    t = ticket_create(actor=org.rep, customer=customers.own, data={"subject": "Rude courier"})
+    c = _client(org.rep)
+    assert c.get(f"/support/{t.pk}/edit/").status_code == 200
+    r = c.post(f"/support/{t.pk}/edit/", {"subject": "Rude courier", "type": "complaint", "priority": "high",
+                                          "channel": "phone", "version": t.version})
+    assert r.status_code == 302
+    t.refresh_from_db()
+    assert (t.type, t.priority) == ("complaint", "high") and t.complaint_steps.count() == 6
+    r = c.post(f"/support/{t.pk}/edit/", {"subject": "Stale", "type": "complaint", "priority": "high",
+                                          "channel": "phone", "version": 1})
+    assert r.status_code == 422 and "Someone else changed this ticket" in r.content.decode()
+    t.refresh_from_db()
+    assert t.subject == "Rude courier"
+    r = c.post(f"/support/{t.pk}/edit/", {"subject": "", "type": "bogus", "priority": "high", "channel": "phone",
+                                          "version": t.version})
+    assert r.status_code == 422
+    assert _client(org.rep_west).get(f"/support/{t.pk}/edit/").status_code == 404

@@ -15,8 +15,8 @@ from guanxi.customers.selectors.customers import capped_count
 from guanxi.governance import permissions
 from guanxi.web.http import page_number, post_version, query_without, render_page, require, slice_page, web_view
 
-from ..filters import TicketFilter
-from ..forms import ReplyForm, TicketForm
+from ..filters import ACTIVE, TicketFilter
+from ..forms import ReplyForm, TicketEditForm, TicketForm
 from ..models import Ticket
 from ..selectors import tickets as sel
 from ..services import tickets as svc
@@ -38,6 +38,8 @@ STATUS_ACTIONS = [
 def ticket_list_view(request: HttpRequest) -> HttpResponse:
     require(request.user, permissions.VIEW)
     params = request.GET.copy()
+    if not params:  # first visit: the open work; "All statuses" shows the history too
+        params["status"] = ACTIVE
     for key in [k for k, v in params.items() if v == ""]:
         params.pop(key)
     filters = TicketFilter(params)
@@ -73,6 +75,29 @@ def ticket_create_view(request: HttpRequest) -> HttpResponse:
             return redirect("support:detail", pk=ticket.pk)
     status = 422 if request.method == "POST" else 200
     return render_page(request, FORM, {"form": form}, status=status)
+
+
+@web_view
+def ticket_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = sel.ticket_get(user=request.user, pk=pk, for_change=True)
+    form = TicketEditForm(request.POST or None, instance=ticket)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            svc.ticket_update(actor=request.user, ticket=sel.ticket_get(user=request.user, pk=pk), data=data,
+                              version=post_version(request))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except ConflictError:
+            messages.error(request, _("Someone else changed this ticket; here is the current version."))
+            ticket = sel.ticket_get(user=request.user, pk=pk)
+            form = TicketEditForm(instance=ticket)
+        else:
+            messages.success(request, _("Ticket %(number)s saved.") % {"number": ticket.number})
+            return redirect("support:detail", pk=pk)
+    status = 422 if request.method == "POST" else 200
+    return render_page(request, FORM, {"form": form, "ticket": ticket}, status=status)
 
 
 def _detail_context(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm | None = None) -> dict:
