@@ -142,6 +142,7 @@ class Ticket(TimeStampedModel, VersionedModel, SoftDeleteModel):
         indexes = [
             models.Index(fields=["customer", "-id"]), models.Index(fields=["assignee", "status"]),
             models.Index(fields=["team", "status"]),
+            models.Index(fields=["sla_state", "assignee"]),  # an agent's "about to breach" list
             # The SLA check job reads only the running clocks.
             models.Index(fields=["first_response_due"], name="ticket_frt_due_open",
                          condition=Q(first_responded_at__isnull=True, sla_paused_at__isnull=True,
