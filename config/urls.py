@@ -12,5 +12,6 @@ urlpatterns = [
     path("settings/", include("guanxi.governance.urls")),
     path("sales/", include("guanxi.sales.urls")),
     path("support/", include("guanxi.support.urls")),
+    path("analytics/", include("guanxi.analytics.urls")),
     path("", include("guanxi.web.urls")),
 ]

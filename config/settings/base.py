@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "guanxi.customers",
     "guanxi.sales",
     "guanxi.support",
+    "guanxi.analytics",
     "guanxi.api",
     "guanxi.web",
 ]
@@ -134,6 +135,33 @@ EMAIL_HOST_USER = os.environ.get("GUANXI_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("GUANXI_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("GUANXI_EMAIL_TLS", "0") == "1"
 DEFAULT_FROM_EMAIL = os.environ.get("GUANXI_FROM_EMAIL", "guanxi@localhost")
+# Service desk e-mail (guanxi/support/services/mail*.py). Replies go out From/Reply-To the support address.
+GUANXI_SUPPORT_EMAIL = os.environ.get("GUANXI_SUPPORT_EMAIL", "")  # empty: DEFAULT_FROM_EMAIL
+GUANXI_MAIL_LANGUAGE = os.environ.get("GUANXI_MAIL_LANGUAGE", "")  # reply footer and log reasons; empty: LANGUAGE_CODE
+# Who files e-mails and web-form requests (a username; its rights apply). Empty: the system (audit shows "System").
+GUANXI_MAIL_ACTOR_USERNAME = os.environ.get("GUANXI_MAIL_ACTOR_USERNAME", "")
+# POST /api/support/inbound-email with header X-Guanxi-Inbound-Token: <this>; empty: the endpoint is off (404).
+GUANXI_INBOUND_EMAIL_TOKEN = os.environ.get("GUANXI_INBOUND_EMAIL_TOKEN", "")
+GUANXI_INBOUND_MAX_BYTES = int(os.environ.get("GUANXI_INBOUND_MAX_BYTES", str(25 * 1024 * 1024)))
+GUANXI_ATTACHMENT_MAX_BYTES = int(os.environ.get("GUANXI_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# The IMAP poller (every 5 minutes when the host is set; `guanxi mailpoll` runs it now).
+GUANXI_IMAP_HOST = os.environ.get("GUANXI_IMAP_HOST", "")
+GUANXI_IMAP_PORT = int(os.environ.get("GUANXI_IMAP_PORT", "0"))  # 0: 993 with SSL, 143 without
+GUANXI_IMAP_USER = os.environ.get("GUANXI_IMAP_USER", "")
+GUANXI_IMAP_PASSWORD = os.environ.get("GUANXI_IMAP_PASSWORD", "")
+GUANXI_IMAP_SSL = os.environ.get("GUANXI_IMAP_SSL", "1") == "1"
+GUANXI_IMAP_FOLDER = os.environ.get("GUANXI_IMAP_FOLDER", "INBOX")
+# The public support form /support/contact/: submissions per IP address and window (seconds).
+GUANXI_SUPPORT_FORM_RATE = int(os.environ.get("GUANXI_SUPPORT_FORM_RATE", "5"))
+GUANXI_SUPPORT_FORM_WINDOW = int(os.environ.get("GUANXI_SUPPORT_FORM_WINDOW", "60"))
+# Survey links in e-mails and SMS start with this address; answers per IP address and window (seconds).
+GUANXI_SITE_URL = os.environ.get("GUANXI_SITE_URL", "http://localhost:8000")
+GUANXI_SURVEY_RATE = int(os.environ.get("GUANXI_SURVEY_RATE", "10"))
+GUANXI_SURVEY_WINDOW = int(os.environ.get("GUANXI_SURVEY_WINDOW", "60"))
+GUANXI_SURVEY_BATCH = int(os.environ.get("GUANXI_SURVEY_BATCH", "500"))  # scheduled invitations per run at most
+# Text messages (survey links): a guanxi.support.sms.BaseSmsBackend subclass; the console one prints them.
+GUANXI_SMS_BACKEND = os.environ.get("GUANXI_SMS_BACKEND", "guanxi.support.sms.ConsoleBackend")
+GUANXI_CALLBACK_CATCH_UP_DAYS = 30  # a new order-delivered callback rule looks this far back, no further
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -155,9 +183,19 @@ GUANXI_RECYCLABLE = {
     "opportunity": {"model": "sales.Opportunity", "restore": "guanxi.sales.services.opportunities.opportunity_restore",
                     "icon": "bi-kanban"},
 }
+# More sources on the customer timeline: kind -> {"items": f(*, user, customer, need) -> [(at, obj)] newest first,
+# at most `need`, only what `user` may see; "describe": f(obj) -> (title, data) for the API}.
+GUANXI_TIMELINE_SOURCES = {
+    "ticket": {"items": "guanxi.support.selectors.timeline.ticket_timeline_items",
+               "describe": "guanxi.support.selectors.timeline.ticket_timeline_entry"},
+}
 GUANXI_LIST_COUNT_CAP = 10_000
 # Called by the demo loader after the customers: f(*, users={username: User}, customers=[ids]) -> counts.
-GUANXI_DEMO_EXTENSIONS = ["guanxi.sales.demo.load_sales_demo"]
+GUANXI_DEMO_EXTENSIONS = [
+    "guanxi.sales.demo.load_sales_demo",
+    "guanxi.support.demo.load_support_demo",
+    "guanxi.analytics.demo.write_demo",
+]
 
 # Every API list pages with a keyset cursor (guanxi/api/pagination.py).
 NINJA_PAGINATION_CLASS = "guanxi.api.pagination.CursorPagination"

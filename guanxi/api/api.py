@@ -1,5 +1,8 @@
 from ninja import NinjaAPI
 
+from guanxi.analytics.api import router as analytics_metrics_router
+from guanxi.analytics.api_backtest import router as analytics_backtest_router
+from guanxi.analytics.api_tiers import router as analytics_tiers_router
 from guanxi.customers.api import router as customers_router
 from guanxi.customers.api_io import router as customers_io_router
 from guanxi.governance.api import router as governance_router
@@ -39,3 +42,7 @@ api.add_router("/", sales_pool_router)
 api.add_router("/", support_router)
 for module in (api_mail, api_sla, api_complaints, api_returns, api_callbacks, api_surveys, api_knowledge, api_reports):
     api.add_router("/", module.router)
+api.add_router("/", analytics_metrics_router)
+api.add_router("/", analytics_tiers_router)
+api.add_router("/", analytics_backtest_router)
+api.add_router("/", "guanxi.analytics.api_reports.router")

@@ -8,8 +8,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.customers.filters import customer_search_q
 from guanxi.core.text import person_name
+from guanxi.customers.filters import customer_search_q
 from guanxi.customers.models import Customer
 from guanxi.governance.models import Department, Role
 from guanxi.governance.selectors import active_users

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.customers.models import Contact, Customer, Order, Product
 
@@ -43,5 +44,5 @@ class TicketEditForm(forms.ModelForm):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+    body = forms.CharField(label=pgettext_lazy("ticket reply", "Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
     internal = forms.BooleanField(label=_("Internal note (not shown to the customer)"), required=False)
