@@ -122,8 +122,8 @@ def chart_options(rows: list[dict[str, Any]]) -> dict[str, Any]:
     model = [series(_("Model"), "model")] if any(r["model"] is not None for r in rows) else []
     return {
         "tooltip": {"trigger": "axis"}, "legend": {"top": 0},
-        "grid": {"left": 40, "right": 10, "bottom": 60, "top": 30, "containLabel": True},
+        "grid": {"left": 10, "right": 10, "bottom": 10, "top": 40, "containLabel": True},
         "xAxis": {"type": "category", "data": [r["label"] for r in rows], "axisLabel": {"interval": 0, "rotate": 30}},
-        "yAxis": {"type": "value", "name": _("purchases per customer")},
+        "yAxis": {"type": "value", "name": _("purchases per customer"), "nameTextStyle": {"align": "left"}},
         "series": [series(_("Actual"), "actual"), *model, series(_("Simple rule"), "rule")],
     }
