@@ -37,8 +37,8 @@ def shop(org, clock):  # noqa: F811
 
 def charts(response) -> dict:
     body = response.content.decode()
-    start = body.index('<script id="analytics-charts" type="application/json">') + len(
-        '<script id="analytics-charts" type="application/json">')
+    start = body.index('<script id="report-charts" type="application/json">') + len(
+        '<script id="report-charts" type="application/json">')
     return json.loads(body[start: body.index("</script>", start)])
 
 

@@ -1,5 +1,5 @@
 """ECharts options of the customer-value pages, by the id of the element each chart is drawn in (plain JSON: the
-page hands them over with json_script; analytics/report_charts.js draws them and follows the container width)."""
+page hands them over with json_script; web/report_charts.js draws them and follows the container width)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ def test_page_shows_numbers_charts_and_links(org, data, django_assert_max_num_qu
     html = response.content.decode()
     assert 'data-testid="report-agents"' in html and "wall-clock hours" in html
     assert f"?assignee={org.agent.pk}" in html  # a row opens the agent's tickets in the ticket list
-    assert 'id="report-charts"' in html and "vendor/echarts.min.js" in html and "support/report_charts.js" in html
+    assert 'id="report-charts"' in html and "vendor/echarts.min.js" in html and "web/report_charts.js" in html
     assert response.context["report"].total.tickets == 16
     charts = response.context["charts"]
     assert set(charts) == {"chart-volume", "chart-response", "chart-sla", "chart-satisfaction"}

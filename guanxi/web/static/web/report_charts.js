@@ -1,6 +1,6 @@
-// ECharts for the customer-value pages: options come from the json_script element "analytics-charts"
-// ({element id: options}); every chart follows its container's width (phones, sidebar, rotation) and is
-// redrawn after an htmx swap of the results.
+// ECharts of the report pages (service report, customer value): options come from the json_script element
+// "report-charts" ({element id: options}); every chart follows its container's width (phones, sidebar,
+// rotation) and is redrawn after an htmx swap of the results.
 (function () {
   "use strict";
   const drawn = [];
@@ -12,7 +12,7 @@
     }
   }
   function draw() {
-    const source = document.getElementById("analytics-charts");
+    const source = document.getElementById("report-charts");
     if (!source || !window.echarts) { return; }
     const options = JSON.parse(source.textContent);
     clear();
