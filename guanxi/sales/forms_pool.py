@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -13,61 +12,13 @@ from guanxi.core.text import person_name
 from guanxi.customers.models import Customer, CustomerTeamMember
 from guanxi.governance.models import Department
 from guanxi.governance.selectors import active_users
+from guanxi.web.forms import DateInput, StyledForm
 
 from .models import Pool
 from .selectors.pool import RULE_FIELDS
 
 LEVELS = list(Customer.Level.choices)
 DAYS_HELP = _("Empty: this rule is off.")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class StyledForm(forms.Form):
-    """Bootstrap classes on every widget; service errors put on the fields they name."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.label = capfirst(field.label) if field.label else field.label
-            widget = field.widget
-            if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple, forms.RadioSelect)):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self._mark_invalid()
-
-    def _mark_invalid(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, messages in exc.message_dict.items():
-                target = self.field_for_error(name)
-                for message in messages:
-                    self.add_error(target, message)
-        else:
-            for message in exc.messages:
-                self.add_error(None, message)
-        self._mark_invalid()
-
-    def field_for_error(self, name: str) -> str | None:
-        return name if name in self.fields else None
 
 
 def _user_choices(users: Any, blank: str | None = None) -> list[tuple[Any, str]]:

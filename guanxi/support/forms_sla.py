@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.text import person_name
 from guanxi.customers.models import Customer, Product
+from guanxi.web.forms import DateInput, StyledForm, TimeInput
 
 from .models import Ticket
 from .selectors.sla import assignable_users, team_choices
@@ -18,64 +17,6 @@ from .selectors.sla import assignable_users, team_choices
 WEEKDAYS = [("1", _("Monday")), ("2", _("Tuesday")), ("3", _("Wednesday")), ("4", _("Thursday")),
             ("5", _("Friday")), ("6", _("Saturday")), ("7", _("Sunday"))]
 LEVELS = [("", _("Any level")), *Customer.Level.choices]
-
-
-class StyledForm(forms.Form):
-    """Bootstrap classes on every widget; service errors put on the fields they name."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.label = capfirst(field.label) if field.label else field.label
-            widget = field.widget
-            if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple)):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self._mark_invalid()
-
-    def _mark_invalid(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, messages in exc.message_dict.items():
-                for message in messages:
-                    self.add_error(self.field_for_error(name), self.message_for_error(name, message))
-        else:
-            for message in exc.messages:
-                self.add_error(None, message)
-        self._mark_invalid()
-
-    def field_for_error(self, name: str) -> str | None:
-        return name if name in self.fields else None
-
-    def message_for_error(self, name: str, message: str) -> str:
-        return message
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(format="%H:%M", **kwargs)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class SlaPolicyForm(StyledForm):
