@@ -5,16 +5,14 @@ version), reply or note, status. Errors map as everywhere in the API (guanxi/api
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from guanxi.api.params import filter_query_schema
+from guanxi.api.params import filter_query_schema, rows_by_id
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.customers.models import Contact, Order, Product
 from guanxi.customers.selectors.customers import customer_get
@@ -126,19 +124,9 @@ class StatusIn(In):
 
 def _resolve(data: dict[str, Any]) -> dict[str, Any]:
     """Ids to rows for the foreign keys; unknown ids are field errors."""
-    models: dict[str, Any] = {"contact": Contact.objects.all(), "order": Order.objects.all(),
-                              "product": Product.objects.all(), "team": Department.objects.all(),
-                              "assignee": active_users()}
-    errors = {}
-    for name, qs in models.items():
-        if data.get(name) is not None:
-            obj = qs.filter(pk=data[name]).first()
-            if obj is None:
-                errors[name] = [_("There is nothing with this id.")]
-            data[name] = obj
-    if errors:
-        raise ValidationError(errors)
-    return data
+    return rows_by_id(data, {"contact": Contact.objects.all(), "order": Order.objects.all(),
+                             "product": Product.objects.all(), "team": Department.objects.all(),
+                             "assignee": active_users()})
 
 
 @router.get("/tickets", response=list[TicketOut], summary="Tickets you may see (search, status, type, priority, assignee)")

@@ -6,7 +6,6 @@ suggestions for a ticket. Errors map as everywhere in the API (guanxi/api/errors
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from guanxi.api.params import filter_query_schema, query_error
+from guanxi.api.params import filter_query_schema, query_error, rows_by_id
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.customers.models import Product
 from guanxi.governance import permissions
@@ -137,13 +136,7 @@ class UseOut(Schema):
 
 
 def _data(payload: In) -> dict[str, Any]:
-    data = payload.model_dump(exclude={"submit", "version"})
-    if data.get("product") is not None:
-        product = Product.objects.filter(pk=data["product"]).first()
-        if product is None:
-            raise ValidationError({"product": [_("There is nothing with this id.")]})
-        data["product"] = product
-    return data
+    return rows_by_id(payload.model_dump(exclude={"submit", "version"}), {"product": Product.objects.all()})
 
 
 def _detail(request: ApiRequest, pk: int) -> Article:

@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from guanxi.api.params import filter_query_schema, query_error
+from guanxi.api.params import filter_query_schema, query_error, rows_by_id
 from guanxi.customers.models import Product
 from guanxi.governance.models import Department
 from guanxi.governance.selectors import active_users
@@ -40,13 +40,6 @@ def _not_null(data: dict[str, Any], names: tuple[str, ...]) -> None:
     errors = {name: [_("This field may not be null.")] for name in names if name in data and data[name] is None}
     if errors:
         raise ValidationError(errors)
-
-
-def _row(qs: Any, pk: Any, field: str) -> Any:
-    obj = qs.filter(pk=pk).first() if pk is not None else None
-    if pk is not None and obj is None:
-        raise ValidationError({field: [_("There is nothing with this id.")]})
-    return obj
 
 
 # ---------------------------------------------------------------- SLA policies
@@ -242,11 +235,7 @@ def _rule_data(payload: RoutingRulePatch) -> dict[str, Any]:
     for name in ("ticket_type", "province", "customer_level"):
         if name in data and data[name] is None:
             data[name] = ""
-    if "team" in data:
-        data["team"] = _row(Department.objects.all(), data["team"], "team")
-    if "product" in data:
-        data["product"] = _row(Product.objects.all(), data["product"], "product")
-    return data
+    return rows_by_id(data, {"team": Department.objects.all(), "product": Product.objects.all()})
 
 
 @router.get("/support/routing-rules", response=list[RoutingRuleOut], summary="Routing rules, in the order tried")
@@ -305,7 +294,8 @@ class AssignOut(Schema):
 def ticket_assign_api(request: ApiRequest, ticket_id: int, payload: AssignIn) -> Any:
     ticket = ticket_sel.ticket_get(user=request.auth, pk=ticket_id, for_change=True)
     data = payload.model_dump(exclude_unset=True)
-    assignee = _row(active_users(), data.get("assignee"), "assignee")
-    team = _row(Department.objects.all(), data["team"], "team") if "team" in data else routing.KEEP
+    rows_by_id(data, {"assignee": active_users(), "team": Department.objects.all()})
+    assignee = data.get("assignee")
+    team = data.get("team", routing.KEEP)
     return ticket_svc.ticket_assign(actor=request.auth, ticket=ticket, assignee=assignee, team=team,
                                     version=data.get("version"))
