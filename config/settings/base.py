@@ -195,6 +195,7 @@ GUANXI_DEMO_EXTENSIONS = [
     "guanxi.sales.demo.load_sales_demo",
     "guanxi.support.demo.load_support_demo",
     "guanxi.analytics.demo.write_demo",
+    "guanxi.analytics.demo.compute_demo_metrics",
 ]
 
 # Every API list pages with a keyset cursor (guanxi/api/pagination.py).

@@ -55,3 +55,15 @@ def test_daily_job_is_scheduled_and_runs_in_a_new_period(customers):
     with time_machine.travel(datetime(2025, 4, 3, 1, 30, tzinfo=SH), tick=False):
         assert task.enqueue().return_value is None  # same quarter: nothing to do
     assert TierChange.objects.count() == 4
+
+
+def test_demo_computes_the_customer_metrics_once(org, customers):
+    from guanxi.analytics.demo import compute_demo_metrics
+    from guanxi.analytics.models import CustomerMetrics, MetricsRun
+
+    assert "guanxi.analytics.demo.compute_demo_metrics" in settings.GUANXI_DEMO_EXTENSIONS
+    order(customers.own, date(2025, 3, 1), 12000)
+    counts = compute_demo_metrics(users={}, customers=[customers.own.pk])
+    assert MetricsRun.objects.get().status == MetricsRun.Status.DONE
+    assert counts["customer metrics"] == CustomerMetrics.objects.count() > 0
+    assert CustomerMetrics.objects.filter(customer=customers.own, orders_count=1).exists()
